@@ -1,0 +1,79 @@
+# Wegwijs: two commands for newcomers.
+#   make run    set everything up, then chat (console) or run the Telegram bot (TELEGRAM_BOT_TOKEN set)
+#   make test   set everything up, then run the whole test suite (Rasa and PostgreSQL included)
+# Both are idempotent and quick when everything is already set up.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.stamp
+PIP_QUIET := grep -v -e "is ignored: it is neither a file nor a directory" -e "DEPRECATION:" || true
+export RASA_TELEMETRY_ENABLED := false
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help setup run test lint typecheck content-check check-python nlu-setup nlu-train postgres audit bench clean
+
+help:
+	@echo "make run    set up and start Wegwijs (console chat, or Telegram when TELEGRAM_BOT_TOKEN is set)"
+	@echo "make test   set up and run every test (lint, types, content, Rasa, PostgreSQL)"
+
+check-python:
+	@command -v $(PYTHON) >/dev/null 2>&1 && $(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null \
+	  || { echo "Wegwijs needs Python 3.11 or newer as '$(PYTHON)': install it (e.g. 'apt-get install python3.11' or 'pyenv install 3.11') and run make again." >&2; exit 1; }
+
+$(STAMP): pyproject.toml constraints.txt | check-python
+	@echo "setup: creating $(VENV) and installing Wegwijs (about 30 s)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@set -o pipefail; $(BIN)/pip install --quiet -c constraints.txt -e '.[dev]' 2>&1 | $(PIP_QUIET)
+	@touch $(STAMP)
+	@echo "setup: $(VENV) ready"
+
+# --- nlu ---
+nlu-setup:
+	@bash nlu/setup_venv.sh
+
+nlu-train: $(STAMP) nlu-setup
+	@$(BIN)/wegwijs nlu train
+# --- end nlu ---
+
+setup: $(STAMP) nlu-setup nlu-train
+
+content-check: $(STAMP)
+	@$(BIN)/wegwijs content check
+
+lint: $(STAMP)
+	@echo "lint: ruff"
+	@$(BIN)/ruff check bot tests bench
+
+typecheck: $(STAMP)
+	@echo "types: mypy --strict bot/"
+	@$(BIN)/mypy
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || { \
+	  echo "postgres: starting the local cluster"; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not reachable at 127.0.0.1:5432: install and start PostgreSQL 15 (apt-get install postgresql) and run make again." >&2; exit 1; }
+
+run: setup
+ifdef TELEGRAM_BOT_TOKEN
+	@$(BIN)/wegwijs nlu serve -- $(BIN)/wegwijs run
+else
+	@$(BIN)/wegwijs nlu serve -- $(BIN)/wegwijs chat
+endif
+
+test: setup postgres lint typecheck content-check
+	@echo "test: pytest (unit, flows, Rasa, PostgreSQL, end to end)"
+	@$(BIN)/pytest -q
+
+audit: $(STAMP)
+	@$(BIN)/pip-audit --skip-editable
+
+bench: setup
+	@$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) nlu/.venv nlu/models data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,13 @@
+"""Placeholder: the content engineer replaces this with the routes/resources catalog loader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bot.content.problems import Problem
+
+
+def load(content_dir: Path) -> tuple[Any, list[Problem]]:
+    """Load the catalog (not yet written)."""
+    return None, []

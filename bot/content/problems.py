@@ -1,0 +1,35 @@
+"""Problems found in content: what is wrong, where, and how to fix it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding of the content checker, precise enough for an editor to act on."""
+
+    file: str
+    line: int | None
+    message: str
+    hint: str = ""
+    flow: str | None = None
+    step: str | None = None
+    severity: Severity = "error"
+
+    def render(self) -> str:
+        """Format the problem as one or two lines for the report."""
+        where = self.file + (f":{self.line}" if self.line else "")
+        context = " ".join(
+            part
+            for part in (
+                f"flow '{self.flow}'" if self.flow else "",
+                f"step '{self.step}'" if self.step else "",
+            )
+            if part
+        )
+        head = f"{where}: {self.severity}: " + (f"[{context}] " if context else "") + self.message
+        return head + (f"\n    fix: {self.hint}" if self.hint else "")

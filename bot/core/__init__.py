@@ -1,0 +1,1 @@
+"""Pure core: no I/O, no awaiting. Engine, events, actions, safety rules, matching."""

@@ -1,0 +1,515 @@
+"""The flow engine: `step(content, state, event) -> Outcome`. Pure: no I/O, never awaits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from bot.content.model import END, ButtonSpec, Content, SlotSpec, StepSpec
+from bot.core.actions import (
+    Builtin,
+    BuiltinCall,
+    BuiltinResult,
+    Button,
+    Effect,
+    ForgetPupil,
+    Message,
+    RequestHandoff,
+)
+from bot.core.events import ButtonPressed, CommandGiven, Event, FlowTriggered
+from bot.core.nlu import NluResult
+from bot.core.state import HISTORY_LIMIT, Frame, State
+from bot.core.text import fill, normalize
+
+MAX_STEPS_PER_EVENT = 200
+GLOBAL_PREFIX = "!"
+SKIPPED = "skipped"
+HUMAN_PAYLOAD = "!intent:ask_human"
+_NUMBER = re.compile(r"(?<![\d.,])(-?\d{1,3})(?:[.,]\d+)?(?![\d])")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The new state, the messages to send and the effects to carry out."""
+
+    state: State
+    messages: tuple[Message, ...]
+    effects: tuple[Effect, ...] = ()
+
+
+def _handoff(call: BuiltinCall) -> BuiltinResult:
+    kind = str(call.params.get("kind", "human"))
+    priority = str(call.params.get("priority", "normal"))
+    return BuiltinResult(effects=(RequestHandoff(kind, priority),))
+
+
+def _forget(call: BuiltinCall) -> BuiltinResult:
+    return BuiltinResult(effects=(ForgetPupil(),))
+
+
+ENGINE_BUILTINS: Mapping[str, Builtin] = {
+    "handoff": Builtin(_handoff, frozenset({"kind", "priority"})),
+    "forget_me": Builtin(_forget),
+}
+
+
+def builtins() -> Mapping[str, Builtin]:
+    """All built-in actions flows may use: the engine's own and those of other core modules."""
+    from bot.core import builtins as catalog_builtins
+    from bot.core import safety
+
+    merged: dict[str, Builtin] = dict(ENGINE_BUILTINS)
+    merged.update(getattr(catalog_builtins, "BUILTINS", {}))
+    merged.update(getattr(safety, "BUILTINS", {}))
+    return merged
+
+
+def step(content: Content, state: State, event: Event) -> Outcome:
+    """Compute the reaction to one event."""
+    run = _Run(content, state)
+    if isinstance(event, FlowTriggered):
+        run.interrupt(event.flow)
+    elif isinstance(event, CommandGiven):
+        run.command(event.name, event.argument)
+    elif isinstance(event, ButtonPressed):
+        run.button(event.payload)
+    else:
+        run.degraded = event.degraded
+        run.text(event.text, event.nlu)
+    return run.outcome()
+
+
+def button_payload(flow: str, step_id: str, value: str) -> str:
+    """The payload of a flow button: `<flow>.<step>:<value>`."""
+    return f"{flow}.{step_id}:{value}"
+
+
+class _Run:
+    """Mutable helper used within one call of `step`; nothing escapes it but the Outcome."""
+
+    def __init__(self, content: Content, state: State) -> None:
+        self.content = content
+        self.patterns = content.patterns
+        self.stack = list(state.stack)
+        self.slots: dict[str, Any] = dict(state.slots)
+        self.misses = state.misses
+        self.history = list(state.history)
+        self.messages: list[Message] = []
+        self.effects: list[Effect] = []
+        self._builtins: Mapping[str, Builtin] | None = None
+        self.degraded = False
+
+    def outcome(self) -> Outcome:
+        state = State(
+            tuple(self.stack), self.slots, self.misses, tuple(self.history[-HISTORY_LIMIT:])
+        )
+        return Outcome(state, tuple(self.messages), tuple(self.effects))
+
+    # --- entry points -------------------------------------------------------------------
+
+    def command(self, name: str, argument: str) -> None:
+        name = name.lower()
+        if name == "start":
+            self.start(argument)
+        elif name in {"terug", "back"}:
+            self.back()
+        elif name in self.patterns.commands and name in self.patterns.resets:
+            self.begin(self.patterns.commands[name], replace_all=True)
+        elif name in self.patterns.commands:
+            self.interrupt(self.patterns.commands[name])
+        else:
+            self.say_text("unknown_command")
+            self.reask()
+
+    def start(self, argument: str) -> None:
+        self.stack.clear()
+        self.history.clear()
+        self.misses = 0
+        network = self._deep_link_network(argument)
+        if network:
+            self.slots["network"] = network
+        self.begin(self.patterns.start_flow)
+
+    def button(self, payload: str) -> None:
+        if payload.startswith(GLOBAL_PREFIX):
+            self.global_payload(payload[1:])
+            return
+        flow, _, rest = payload.partition(".")
+        step_id, _, value = rest.partition(":")
+        waiting = self.stack[-1] if self.stack else None
+        spec = self._step(waiting) if waiting else None
+        if waiting is None or spec is None or (flow, step_id) != (waiting.flow, waiting.step):
+            self.say_text("stale_button")
+            self.reask(idle_menu=True)
+            return
+        if value == SKIPPED and spec.skippable:
+            self.answer(spec, SKIPPED)
+            return
+        chosen = next((b for b in spec.buttons if b.value == value), None)
+        if chosen is None:
+            self.say_text("stale_button")
+            self.reask()
+            return
+        self.answer(spec, chosen.value)
+
+    def global_payload(self, payload: str) -> None:
+        kind, _, name = payload.partition(":")
+        if kind == "intent" and name in self.patterns.global_intents:
+            self.interrupt(self.patterns.global_intents[name])
+        elif kind == "flow" and name in self.content.flows:
+            self.interrupt(name)
+        elif kind == "command":
+            self.command(name, "")
+        else:
+            self.say_text("stale_button")
+            self.reask(idle_menu=True)
+
+    def text(self, text: str, nlu: NluResult | None) -> None:
+        if not text.strip():
+            self.say_text("empty_message")
+            self.reask(idle_menu=True)
+            return
+        exact = self.patterns.exact.get(normalize(text))
+        if exact:
+            self.command(exact, "")
+            return
+        waiting = self.stack[-1] if self.stack else None
+        spec = self._step(waiting) if waiting else None
+        if spec is not None and spec.kind == "ask":
+            value = self.interpret(spec, text, nlu, strict=True)
+            if value is not None:
+                self.answer(spec, value)
+                return
+        global_flow = self.global_intent(text, nlu)
+        if global_flow:
+            self.interrupt(global_flow)
+            return
+        if spec is not None and spec.kind == "ask":
+            value = self.interpret(spec, text, nlu, strict=False)
+            if value is not None:
+                self.answer(spec, value)
+                return
+        topic_flow = self.topic(nlu)
+        if topic_flow:
+            self.begin(topic_flow, replace_all=True)
+            return
+        if spec is None and nlu is not None and nlu.intent == "greet":
+            self.begin(self.patterns.start_flow, replace_all=True)
+            return
+        self.not_understood(spec)
+
+    # --- interpretation -----------------------------------------------------------------
+
+    def global_intent(self, text: str, nlu: NluResult | None) -> str | None:
+        intents = self.patterns.global_intents
+        if nlu is not None:
+            if nlu.intent and nlu.intent in intents and nlu.confidence >= self.patterns.confidence:
+                return intents[nlu.intent]
+            return None
+        norm = f" {normalize(text)} "
+        for intent, words in self.patterns.keywords.items():
+            if intent in intents and any(f" {normalize(w)} " in norm for w in words):
+                return intents[intent]
+        return None
+
+    def topic(self, nlu: NluResult | None) -> str | None:
+        if nlu is None or not nlu.intent or nlu.intent not in self.patterns.topics:
+            return None
+        if nlu.confidence < self.patterns.topic_confidence:
+            return None
+        return self.patterns.topics[nlu.intent]
+
+    def interpret(self, spec: StepSpec, text: str, nlu: NluResult | None, strict: bool) -> Any:
+        """Turn a typed answer into a slot value, or None when it does not fit."""
+        slot = self.content.slots.get(spec.collect or "")
+        norm = normalize(text)
+        if spec.skippable and norm in {normalize(w) for w in self.patterns.skip_words}:
+            return SKIPPED
+        chosen = self.match_button(spec, slot, norm, nlu)
+        if chosen is not None:
+            return chosen.value
+        if slot is None:
+            return None
+        if slot.type == "number":
+            return self.parse_number(slot, norm)
+        if slot.type == "yes_no":
+            return self.parse_yes_no(norm, nlu)
+        if slot.type == "location":
+            return self.parse_location(text, nlu)
+        if slot.type == "text" and not strict and (spec.free_text or not spec.buttons):
+            return text.strip()[:2000]
+        return None
+
+    def match_button(
+        self, spec: StepSpec, slot: SlotSpec | None, norm: str, nlu: NluResult | None
+    ) -> ButtonSpec | None:
+        for button in spec.buttons:
+            words = {normalize(button.title), normalize(button.value)}
+            words.update(normalize(m) for m in button.match)
+            if norm in words:
+                return button
+        if norm.isdigit() and (slot is None or slot.type != "number"):
+            index = int(norm) - 1
+            if 0 <= index < len(spec.buttons):
+                return spec.buttons[index]
+        if nlu is not None and nlu.intent and nlu.confidence >= self.patterns.confidence:
+            return next((b for b in spec.buttons if nlu.intent in b.intents), None)
+        return None
+
+    def parse_number(self, slot: SlotSpec, norm: str) -> float | int | None:
+        found = _NUMBER.search(norm)
+        number: float | None = float(found.group(1)) if found else None
+        if number is None:
+            number = next(
+                (
+                    float(v)
+                    for w, v in self.patterns.number_words.items()
+                    if f" {w} " in f" {norm} "
+                ),
+                None,
+            )
+        if number is None:
+            return None
+        if slot.minimum is not None and number < slot.minimum:
+            return None
+        if slot.maximum is not None and number > slot.maximum:
+            return None
+        return int(number) if number.is_integer() else number
+
+    def parse_yes_no(self, norm: str, nlu: NluResult | None) -> str | None:
+        words = set(norm.split())
+        yes = {normalize(w) for w in self.patterns.yes_words}
+        no = {normalize(w) for w in self.patterns.no_words}
+        if norm in no or (words & no and not words & yes):
+            return "no"
+        if norm in yes or (words & yes and not words & no):
+            return "yes"
+        if nlu is not None and nlu.confidence >= self.patterns.confidence:
+            return {"affirm": "yes", "deny": "no"}.get(nlu.intent or "")
+        return None
+
+    def parse_location(self, text: str, nlu: NluResult | None) -> str | None:
+        places = self.content.places
+        if places is None:
+            return None
+        candidates: list[str] = []
+        if nlu is not None:
+            candidates += [e.value for e in nlu.entities if e.name in {"municipality", "postcode"}]
+        place = next((p for p in map(places.resolve, candidates) if p is not None), None)
+        if place is None:
+            place = places.resolve(text) or places.find_in_text(text)
+        if place is None:
+            return None
+        self.slots["municipality"] = place.municipality
+        self.slots["province"] = place.province
+        self.slots["network"] = place.network
+        return str(place.municipality)
+
+    # --- moving through flows -----------------------------------------------------------
+
+    def answer(self, spec: StepSpec, value: Any) -> None:
+        self.history.append(tuple(self.stack))
+        if spec.collect:
+            self.slots[spec.collect] = value
+        self.misses = 0
+        self.go_next(spec)
+        self.advance()
+
+    def not_understood(self, spec: StepSpec | None) -> None:
+        self.misses += 1
+        if self.degraded:
+            self.say_text("degraded_hint")
+            self.misses = max(self.misses, self.patterns.max_misses)
+        if self.misses < self.patterns.max_misses:
+            self.say(fill(self.patterns.rephrase, self.slots))
+            self.reask(idle_menu=False)
+            return
+        buttons = (
+            list(self._buttons_for(spec))
+            if spec is not None
+            else [Button(self.content.text("menu_button"), "!command:menu")]
+        )
+        buttons.append(Button(self.content.text("human_button"), HUMAN_PAYLOAD))
+        self.messages.append(Message(fill(self.patterns.offer, self.slots), tuple(buttons)))
+
+    def interrupt(self, flow: str) -> None:
+        """Call a flow on top of whatever is going on; afterwards the bot asks again."""
+        if flow not in self.content.flows:
+            self.say_text("unknown_command")
+            self.reask()
+            return
+        self.misses = 0
+        self.stack.append(Frame(flow, self.content.flows[flow].steps[0].id))
+        self.advance()
+
+    def begin(self, flow: str, replace_all: bool = False) -> None:
+        if replace_all:
+            self.stack.clear()
+        self.misses = 0
+        self.stack.append(Frame(flow, self.content.flows[flow].steps[0].id))
+        self.advance()
+
+    def back(self) -> None:
+        if not self.history:
+            self.say_text("back_nothing")
+            self.reask(idle_menu=True)
+            return
+        self.stack = list(self.history.pop())
+        self.misses = 0
+        self.reask()
+
+    def reask(self, idle_menu: bool = False) -> None:
+        """Ask the waiting question again, or offer the menu when idle."""
+        frame = self.stack[-1] if self.stack else None
+        spec = self._step(frame) if frame else None
+        if spec is not None and spec.kind == "ask" and frame is not None:
+            self.emit_question(frame.flow, spec)
+        elif idle_menu:
+            self.messages.append(
+                Message(
+                    self.content.text("idle_hint"),
+                    (
+                        Button(self.content.text("menu_button"), "!command:menu"),
+                        Button(self.content.text("human_button"), HUMAN_PAYLOAD),
+                    ),
+                )
+            )
+
+    def advance(self) -> None:
+        """Run steps until the bot waits for an answer or no flow is left."""
+        for _ in range(MAX_STEPS_PER_EVENT):
+            if not self.stack:
+                return
+            frame = self.stack[-1]
+            spec = self._step(frame)
+            if spec is None:
+                self.stack.pop()
+                continue
+            if spec.kind == "ask":
+                if spec.collect and not spec.ask_again and self.slots.get(spec.collect) is not None:
+                    self.go_next(spec)
+                    continue
+                self.emit_question(frame.flow, spec)
+                return
+            self.execute(frame, spec)
+        self.stack.clear()
+        self.say_text("loop_error")
+
+    def execute(self, frame: Frame, spec: StepSpec) -> None:
+        if spec.kind == "say":
+            for text in spec.texts:
+                self.say(fill(text, self.slots))
+        elif spec.kind == "set":
+            for name, value in spec.values.items():
+                if value is None:
+                    self.slots.pop(name, None)
+                else:
+                    self.slots[name] = value
+        elif spec.kind == "action":
+            self.run_builtin(spec)
+        elif spec.kind == "call" and spec.flow_target:
+            target = self.content.flows[spec.flow_target]
+            self.stack.append(Frame(target.id, target.steps[0].id))
+            return
+        elif spec.kind == "link" and spec.flow_target:
+            target = self.content.flows[spec.flow_target]
+            self.stack[-1] = Frame(target.id, target.steps[0].id)
+            return
+        self.go_next(spec)
+
+    def run_builtin(self, spec: StepSpec) -> None:
+        if self._builtins is None:
+            self._builtins = builtins()
+        builtin = self._builtins.get(spec.action or "")
+        if builtin is None:
+            return
+        result = builtin.run(BuiltinCall(spec.params, dict(self.slots), self.content))
+        self.messages.extend(result.messages)
+        for name, value in result.slots.items():
+            if value is None:
+                self.slots.pop(name, None)
+            else:
+                self.slots[name] = value
+        self.effects.extend(result.effects)
+        if any(isinstance(e, ForgetPupil) for e in result.effects):
+            self.slots.clear()
+            self.history.clear()
+            del self.stack[:-1]
+
+    def go_next(self, spec: StepSpec) -> None:
+        """Move the top frame to the step after `spec`; pop the frame when its flow ends."""
+        frame = self.stack[-1]
+        flow = self.content.flows[frame.flow]
+        target = self._target(spec)
+        if target is None:
+            index = flow.index(spec.id)
+            position = (index if index is not None else len(flow.steps)) + 1
+            target = flow.steps[position].id if position < len(flow.steps) else END
+        if target != END:
+            self.stack[-1] = Frame(frame.flow, target)
+            return
+        self.stack.pop()
+        if not self.stack:
+            return
+        caller = self.stack[-1]
+        caller_spec = self._step(caller)
+        if caller_spec is not None and caller_spec.kind == "call":
+            self.go_next(caller_spec)
+
+    def _target(self, spec: StepSpec) -> str | None:
+        for branch in spec.next:
+            if branch.condition is None or branch.condition.evaluate(self.slots):
+                return branch.target
+        return None
+
+    # --- output -------------------------------------------------------------------------
+
+    def emit_question(self, flow: str, spec: StepSpec) -> None:
+        texts = [fill(t, self.slots) for t in spec.texts] or [""]
+        for text in texts[:-1]:
+            self.say(text)
+        self.messages.append(Message(texts[-1], self._buttons_for(spec, flow)))
+
+    def _buttons_for(self, spec: StepSpec, flow: str | None = None) -> tuple[Button, ...]:
+        frame = self.stack[-1] if self.stack else None
+        flow_id = flow or (frame.flow if frame else "")
+        buttons = [
+            Button(fill(b.title, self.slots), button_payload(flow_id, spec.id, b.value))
+            for b in spec.buttons
+        ]
+        if spec.skippable:
+            buttons.append(
+                Button(self.content.text("skip_button"), button_payload(flow_id, spec.id, SKIPPED))
+            )
+        return tuple(buttons)
+
+    def say(self, text: str) -> None:
+        if text.strip():
+            self.messages.append(Message(text))
+
+    def say_text(self, key: str) -> None:
+        self.say(self.content.text(key))
+
+    def _step(self, frame: Frame | None) -> StepSpec | None:
+        if frame is None:
+            return None
+        flow = self.content.flows.get(frame.flow)
+        return flow.step(frame.step) if flow else None
+
+    def _deep_link_network(self, argument: str) -> str | None:
+        code = normalize(argument).replace(" ", "_")
+        if not code:
+            return None
+        catalog = self.content.catalog
+        networks = getattr(catalog, "networks", None) or {}
+        if code in networks:
+            return code
+        lookup = getattr(catalog, "network_for_code", None)
+        return lookup(code) if callable(lookup) else None
+
+
+def reset(state: State) -> State:
+    """Return the state after `/vergeet`: nothing left."""
+    return replace(state, stack=(), slots={}, misses=0, history=())

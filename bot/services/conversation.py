@@ -1,0 +1,235 @@
+"""The conversation use case: one inbound pupil message in, replies out. Follows DESIGN.md's
+pipeline: dedupe, safety screen, relay, NLU, engine, commit, then reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.adapters.sql import ProcessedUpdate, Pupil, Store, TranscriptLine, utcnow
+from bot.content.model import Content
+from bot.core import engine
+from bot.core.actions import ForgetPupil, Message, RequestHandoff
+from bot.core.crypto import Cipher
+from bot.core.events import ButtonPressed, CommandGiven, Event, FlowTriggered, PupilText
+from bot.core.nlu import NluClient, NluResult
+from bot.core.safety import screen
+from bot.core.state import State
+from bot.services.handoff import HandoffService
+from bot.services.outbox import NORMAL, enqueue
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a pupil sent, as the channel adapter saw it."""
+
+    channel: str
+    user_ref: str
+    address: str
+    update_id: str | None = None
+    text: str | None = None
+    button: str | None = None
+    media: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """What came of one inbound message."""
+
+    pupil_id: str
+    messages: tuple[Message, ...] = ()
+    duplicate: bool = False
+    relayed: bool = False
+    safety: str | None = None
+
+
+@dataclass
+class ConversationService:
+    """Runs the message pipeline for every channel."""
+
+    content: Content
+    store: Store
+    cipher: Cipher
+    handoff: HandoffService
+    nlu: NluClient | None = None
+    outboxed_channels: frozenset[str] = frozenset({"telegram"})
+    on_commit: Callable[[], None] = field(default=lambda: None)
+
+    async def handle(self, inbound: Inbound) -> Handled:
+        """Handle one inbound message; state is committed before the replies are returned."""
+        pupil_id = self.cipher.pseudonym(inbound.channel, inbound.user_ref)
+        text, too_long = _clip(inbound.text)
+        event, verdict = await self._understand(inbound, text)
+        update_key = f"{inbound.channel}:{inbound.update_id}" if inbound.update_id else None
+        try:
+            async with self.store.pupil_transaction(pupil_id) as session:
+                if update_key and await self._seen(session, update_key):
+                    return Handled(pupil_id, duplicate=True)
+                result = await self._process(
+                    session, inbound, pupil_id, event, verdict, text, update_key, too_long
+                )
+                if update_key:
+                    session.add(ProcessedUpdate(key=update_key, pupil_id=pupil_id))
+        except IntegrityError:
+            log.info("duplicate update for pupil %s dropped", pupil_id)
+            return Handled(pupil_id, duplicate=True)
+        self.on_commit()
+        return result
+
+    async def _understand(self, inbound: Inbound, text: str | None) -> tuple[Event | None, Any]:
+        lexicon = self.content.safety
+        if inbound.button is not None:
+            return ButtonPressed(inbound.button[:256]), None
+        if inbound.media is not None or text is None:
+            return None, None
+        if text.startswith("/") and len(text) > 1:
+            name, _, argument = text[1:].partition(" ")
+            return CommandGiven(name.split("@", 1)[0].lower(), argument.strip()[:64]), None
+        verdict = screen(text, lexicon) if lexicon is not None else None
+        nlu: NluResult | None = None
+        degraded = False
+        if self.nlu is not None and text.strip():
+            nlu = await self.nlu.parse(text)
+            degraded = nlu is None
+            if (
+                lexicon is not None
+                and nlu is not None
+                and verdict is not None
+                and verdict.level != "crisis"
+            ):
+                verdict = screen(text, lexicon, nlu)
+        return PupilText(text, nlu, degraded), verdict
+
+    async def _process(
+        self,
+        session: AsyncSession,
+        inbound: Inbound,
+        pupil_id: str,
+        event: Event | None,
+        verdict: Any,
+        text: str | None,
+        update_key: str | None,
+        too_long: bool,
+    ) -> Handled:
+        pupil = await self._pupil(session, inbound, pupil_id)
+        state = self._state(pupil)
+        key = update_key or f"{pupil_id}:{utcnow().timestamp()}"
+        level = getattr(verdict, "level", "none")
+        case = await self.handoff.active_case(session, pupil_id)
+        if text is not None and not isinstance(event, CommandGiven):
+            self._remember(session, pupil_id, "pupil", text)
+        if level == "crisis":
+            category = str(verdict.category)
+            await self.handoff.raise_alert(session, pupil_id, state, category, verdict.rule, key)
+            if case is not None and text is not None:
+                await self.handoff.relay_to_counsellor(session, case, text, key)
+            event = FlowTriggered(f"crisis_{category}")
+        elif case is not None and event is not None and not isinstance(event, CommandGiven):
+            if text is not None:
+                await self.handoff.relay_to_counsellor(session, case, text, key)
+            self._save(pupil, state)
+            return Handled(pupil_id, relayed=True)
+        elif level == "check":
+            event = FlowTriggered("safety_check")
+        messages: list[Message] = []
+        if too_long:
+            messages.append(Message(self.content.text("too_long")))
+        if event is None:
+            messages.append(Message(self.content.text("unsupported_media")))
+            outcome = engine.Outcome(state, ())
+        else:
+            outcome = engine.step(self.content, state, event)
+        messages += outcome.messages
+        state = outcome.state
+        for effect in outcome.effects:
+            if isinstance(effect, RequestHandoff):
+                messages += await self.handoff.open_case(
+                    session, pupil_id, state, effect.kind, effect.priority
+                )
+            elif isinstance(effect, ForgetPupil):
+                await self._erase(session, pupil_id)
+                state = State(stack=state.stack)
+        self._save(pupil, state)
+        for message in messages:
+            self._remember(session, pupil_id, "bot", message.text)
+        if inbound.channel in self.outboxed_channels:
+            for index, message in enumerate(messages):
+                enqueue(
+                    session,
+                    self.cipher,
+                    f"pupil:{pupil_id}",
+                    {"kind": "message", **message.to_json()},
+                    f"reply:{key}:{index}",
+                    NORMAL,
+                    pupil_id,
+                )
+        log.info(
+            "pupil %s event=%s at=%s safety=%s",
+            pupil_id,
+            type(event).__name__,
+            state.waiting,
+            level,
+        )
+        return Handled(pupil_id, tuple(messages), safety=None if level == "none" else level)
+
+    async def _seen(self, session: AsyncSession, update_key: str) -> bool:
+        found = await session.scalar(
+            select(ProcessedUpdate.key).where(ProcessedUpdate.key == update_key)
+        )
+        return found is not None
+
+    async def _pupil(self, session: AsyncSession, inbound: Inbound, pupil_id: str) -> Pupil:
+        pupil = await session.get(Pupil, pupil_id)
+        if pupil is None:
+            pupil = Pupil(
+                id=pupil_id,
+                channel=inbound.channel,
+                state=None,
+                address=self.cipher.seal(inbound.address),
+            )
+            session.add(pupil)
+        return pupil
+
+    def _state(self, pupil: Pupil) -> State:
+        return State.from_json(self.cipher.open(pupil.state)) if pupil.state else State()
+
+    def _save(self, pupil: Pupil, state: State) -> None:
+        pupil.state = self.cipher.seal(state.to_json())
+        pupil.network = state.slots.get("network")
+        pupil.updated_at = utcnow()
+
+    def _remember(self, session: AsyncSession, pupil_id: str, author: str, text: str) -> None:
+        session.add(
+            TranscriptLine(
+                pupil_id=pupil_id, author=author, body=self.cipher.encrypt(text.encode())
+            )
+        )
+
+    async def _erase(self, session: AsyncSession, pupil_id: str) -> None:
+        await self.handoff.erase(session, pupil_id)
+        await session.execute(delete(TranscriptLine).where(TranscriptLine.pupil_id == pupil_id))
+        await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.pupil_id == pupil_id))
+        log.info("pupil %s erased their data", pupil_id)
+
+    async def address_of(self, session: AsyncSession, pupil_id: str) -> str | None:
+        """The channel address of a pupil (for delivering replies)."""
+        pupil = (await session.scalars(select(Pupil).where(Pupil.id == pupil_id))).first()
+        return str(self.cipher.open(pupil.address)) if pupil and pupil.address else None
+
+
+def _clip(text: str | None) -> tuple[str | None, bool]:
+    """Remove control characters and keep at most MAX_TEXT characters."""
+    if text is None:
+        return None, False
+    cleaned = "".join(c for c in text if c in "\n\t" or c.isprintable())
+    return cleaned[:MAX_TEXT], len(cleaned) > MAX_TEXT

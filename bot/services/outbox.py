@@ -1,0 +1,209 @@
+"""The persistent outbox: stored in the same transaction as the state, delivered afterwards.
+
+Every message that leaves the bot for Telegram or e-mail goes through here: it is stored
+before sending, retried with backoff until delivered, kept in order per destination, and one
+failing destination never blocks the others. Several replicas can share one outbox: an entry
+is leased before it is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.adapters.sql import OutboxEntry, Store, utcnow
+from bot.core.crypto import Cipher
+from bot.errors import DeliveryRejected, RetryLater
+
+log = logging.getLogger(__name__)
+
+URGENT = 0
+NORMAL = 5
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 40
+MAX_BACKOFF = 300.0
+
+
+class Sender(Protocol):
+    """Delivers one payload to one destination; raises RetryLater or DeliveryRejected.
+
+    It may return facts about the delivery (e.g. {"message_id": 42}) for the `on_sent` hook.
+    """
+
+    async def send(
+        self, destination: str, payload: Mapping[str, Any]
+    ) -> Mapping[str, Any] | None: ...
+
+
+OnSent = Callable[[AsyncSession, Mapping[str, Any], Mapping[str, Any]], Awaitable[None]]
+
+
+def enqueue(
+    session: AsyncSession,
+    cipher: Cipher,
+    destination: str,
+    payload: Mapping[str, Any],
+    dedupe_key: str,
+    priority: int = NORMAL,
+    pupil_id: str | None = None,
+    case_id: int | None = None,
+) -> OutboxEntry:
+    """Add a message to the outbox inside the caller's transaction."""
+    entry = OutboxEntry(
+        destination=destination,
+        payload=cipher.seal(dict(payload)),
+        priority=priority,
+        status="pending",
+        attempts=0,
+        next_attempt_at=utcnow(),
+        dedupe_key=dedupe_key[:160],
+        pupil_id=pupil_id,
+        case_id=case_id,
+    )
+    session.add(entry)
+    return entry
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> float:
+    """Seconds to wait before the next attempt: exponential with jitter, at least retry_after."""
+    base = min(MAX_BACKOFF, 0.5 * 2 ** min(attempts, 10))
+    jittered: float = base * random.uniform(0.8, 1.2)  # noqa: S311
+    return max(retry_after or 0.0, jittered)
+
+
+class Dispatcher:
+    """Delivers due outbox entries through the sender registered for their destination kind."""
+
+    def __init__(
+        self,
+        store: Store,
+        cipher: Cipher,
+        senders: Mapping[str, Sender],
+        on_sent: OnSent | None = None,
+    ) -> None:
+        self.store = store
+        self.cipher = cipher
+        self.senders = dict(senders)
+        self.on_sent = on_sent
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Ask the dispatcher to look for new entries now."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
+        """Deliver until `stop` is set."""
+        while not stop.is_set():
+            try:
+                delivered = await self.deliver_due()
+            except Exception as exc:  # the loop must survive a database hiccup
+                log.warning("outbox pass failed: %s", type(exc).__name__)
+                delivered = 0
+            if delivered:
+                continue
+            self._wake.clear()
+            waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
+            _, pending = await asyncio.wait(
+                waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in pending:
+                task.cancel()
+
+    async def deliver_due(self) -> int:
+        """One pass: send the oldest due entry of every destination. Returns how many were sent."""
+        heads = await self._claim_heads()
+        if not heads:
+            return 0
+        results = await asyncio.gather(*(self._deliver(entry) for entry in heads))
+        return sum(results)
+
+    async def _claim_heads(self) -> list[OutboxEntry]:
+        now = utcnow()
+        async with self.store.transaction() as session:
+            rows = (
+                await session.scalars(
+                    select(OutboxEntry)
+                    .where(OutboxEntry.status == "pending")
+                    .order_by(OutboxEntry.id)
+                    .limit(500)
+                )
+            ).all()
+            heads: dict[str, OutboxEntry] = {}
+            for entry in rows:
+                heads.setdefault(entry.destination, entry)
+            due = [
+                e
+                for e in heads.values()
+                if _aware(e.next_attempt_at) <= now
+                and (e.lease_until is None or _aware(e.lease_until) < now)
+            ]
+            due.sort(key=lambda e: (e.priority, e.id))
+            claimed = []
+            for entry in due:
+                result = await session.execute(
+                    update(OutboxEntry)
+                    .where(
+                        OutboxEntry.id == entry.id,
+                        OutboxEntry.status == "pending",
+                        or_(OutboxEntry.lease_until.is_(None), OutboxEntry.lease_until < now),
+                    )
+                    .values(lease_until=now + LEASE)
+                )
+                if getattr(result, "rowcount", 0) == 1:
+                    claimed.append(entry)
+            return claimed
+
+    async def _deliver(self, entry: OutboxEntry) -> int:
+        kind = entry.destination.split(":", 1)[0]
+        sender = self.senders.get(kind)
+        outcome: dict[str, Any]
+        payload: Mapping[str, Any] = {}
+        result: Mapping[str, Any] | None = None
+        try:
+            if sender is None:
+                raise RetryLater(f"no sender for '{kind}'", 30.0)
+            payload = self.cipher.open(entry.payload)
+            result = await sender.send(entry.destination, payload)
+        except RetryLater as exc:
+            attempts = entry.attempts + 1
+            failed = attempts >= MAX_ATTEMPTS
+            outcome = {
+                "attempts": attempts,
+                "lease_until": None,
+                "last_error": str(exc)[:200],
+                "status": "failed" if failed else "pending",
+                "next_attempt_at": utcnow() + timedelta(seconds=backoff(attempts, exc.retry_after)),
+            }
+            log.warning(
+                "outbox entry %s to %s: retry %s (%s)",
+                entry.id,
+                kind,
+                attempts,
+                "gave up" if failed else "later",
+            )
+        except DeliveryRejected as exc:
+            outcome = {"status": "failed", "lease_until": None, "last_error": str(exc)[:200]}
+            log.warning("outbox entry %s to %s rejected", entry.id, kind)
+        else:
+            outcome = {"status": "sent", "sent_at": utcnow(), "lease_until": None, "payload": b""}
+        async with self.store.transaction() as session:
+            await session.execute(
+                update(OutboxEntry).where(OutboxEntry.id == entry.id).values(**outcome)
+            )
+            if outcome["status"] == "sent" and self.on_sent is not None:
+                await self.on_sent(session, payload, result or {})
+        return 1 if outcome["status"] == "sent" else 0
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; they are UTC."""
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
