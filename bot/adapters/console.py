@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from bot.core.actions import Message
-from bot.services.conversation import ConversationService, Inbound
+from bot.services.conversation import ConversationService, Handled, Inbound
+from bot.services.guard import StoreUnavailable
 
 CHANNEL = "console"
 MAX_LINE = 64_000
+# privacy-engineer: how long the console waits for a database that is down before giving up
+# on one message (it then answers an error line; with an "id" the sender can safely resend).
+PATIENCE = 120.0
+MAX_ID = 64
 
 
 def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
@@ -34,10 +39,19 @@ def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
         return None, "give exactly one of 'text' or 'button'"
     if not isinstance(text if text is not None else button, str):
         return None, "'text' and 'button' must be strings"
-    return {"user": str(user), "text": text, "button": button}, None
+    # privacy-engineer: optional "id": a message id, so a resent line is handled only once.
+    update_id = data.get("id")
+    if update_id is not None and (
+        not isinstance(update_id, str | int) or isinstance(update_id, bool)
+        or not str(update_id).strip() or len(str(update_id)) > MAX_ID
+    ):
+        return None, f"field 'id' must be a non-empty string of at most {MAX_ID} characters"
+    return {"user": str(user), "text": text, "button": button,
+            "id": None if update_id is None else str(update_id)}, None
 
 
-async def run_jsonl(service: ConversationService, stdin: IO[bytes], stdout: IO[str]) -> None:
+async def run_jsonl(service: ConversationService, stdin: IO[bytes], stdout: IO[str],
+                    patience: float = PATIENCE) -> None:
     """Serve the JSONL protocol until end of input."""
     for raw in _lines(stdin):
         if not raw.strip():
@@ -46,16 +60,50 @@ async def run_jsonl(service: ConversationService, stdin: IO[bytes], stdout: IO[s
         if request is None:
             _emit(stdout, {"error": error})
             continue
-        handled = await service.handle(
-            Inbound(
-                CHANNEL,
-                request["user"],
-                request["user"],
-                text=request["text"],
-                button=request["button"],
-            )
+        inbound = Inbound(
+            CHANNEL,
+            request["user"],
+            request["user"],
+            update_id=request["id"],  # privacy-engineer
+            text=request["text"],
+            button=request["button"],
         )
-        _emit(stdout, {"user": request["user"], "replies": [m.to_json() for m in handled.messages]})
+        # privacy-engineer: wait for the database instead of losing the message; the reply then
+        # starts with the honest busy_retry text.
+        handled, waited = await handle_patiently(service, inbound, patience=patience)
+        if handled is None:
+            _emit(stdout, {"user": request["user"],
+                           "error": "database unavailable: message not handled, send it again"})
+            continue
+        messages = list(handled.messages)
+        if waited:
+            messages.insert(0, Message(service.content.text("busy_retry")))
+        _emit(stdout, {"user": request["user"], "replies": [m.to_json() for m in messages]})
+
+
+# privacy-engineer: a short database outage never loses a console message: wait and retry.
+async def handle_patiently(
+    service: ConversationService,
+    inbound: Inbound,
+    on_wait: Callable[[], None] | None = None,
+    patience: float = PATIENCE,
+) -> tuple[Handled | None, bool]:
+    """Handle a message, retrying while the database is down; (None, True) after `patience`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    delay = 0.5
+    waited = False
+    while True:
+        try:
+            return await service.handle(inbound), waited
+        except StoreUnavailable:
+            if loop.time() + delay > deadline:
+                return None, True
+            if not waited and on_wait is not None:
+                on_wait()
+            waited = True
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 async def run_interactive(service: ConversationService, user: str = "console") -> None:
@@ -73,8 +121,12 @@ async def run_interactive(service: ConversationService, user: str = "console") -
             inbound = Inbound(CHANNEL, user, user, button=choices[int(line) - 1].payload)
         else:
             inbound = Inbound(CHANNEL, user, user, text=line)
-        last = (await service.handle(inbound)).messages
-        _show(service, last)
+        handled, _ = await handle_patiently(  # privacy-engineer
+            service, inbound, lambda: _show(service, [Message(service.content.text("busy_retry"))])
+        )
+        if handled is not None:
+            last = handled.messages
+            _show(service, last)
 
 
 def _show(service: ConversationService, messages: Iterable[Message]) -> None:
@@ -88,9 +140,15 @@ def _show(service: ConversationService, messages: Iterable[Message]) -> None:
 
 def _lines(stdin: IO[bytes]) -> Iterable[bytes]:
     while True:
-        raw = stdin.readline()
+        raw = stdin.readline(MAX_LINE + 1)
         if not raw:
             return
+        # privacy-engineer: a huge line is never held in memory whole: skip to its end.
+        rest = raw
+        while len(rest) > MAX_LINE - 1 and not rest.endswith(b"\n"):
+            rest = stdin.readline(MAX_LINE)
+            if not rest:
+                break
         yield raw
 
 

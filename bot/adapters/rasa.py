@@ -19,8 +19,12 @@ FALLBACK_INTENT = "nlu_fallback"
 class CircuitBreaker:
     """Closed -> open after `threshold` failures in a row -> half-open probe after `cooldown`."""
 
-    def __init__(self, threshold: int = 3, cooldown: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        threshold: int = 3,
+        cooldown: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.threshold = threshold
         self.cooldown = cooldown
         self._clock = clock
@@ -71,10 +75,17 @@ class CircuitBreaker:
 class RasaNluClient:
     """`NluClient` backed by Rasa's HTTP API; returns None while Rasa is unavailable."""
 
-    def __init__(self, url: str, token: str | None = None, *, timeout: float = 1.5,
-                 failure_threshold: int = 3, cooldown: float = 30.0,
-                 client: httpx.AsyncClient | None = None,
-                 breaker: CircuitBreaker | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 1.5,
+        failure_threshold: int = 3,
+        cooldown: float = 30.0,
+        client: httpx.AsyncClient | None = None,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
         self._endpoint = url.rstrip("/") + "/model/parse"
         self._params = {"token": token} if token else None
         self._timeout = timeout
@@ -93,7 +104,8 @@ class RasaNluClient:
             return None
         try:
             response = await self._client.post(
-                self._endpoint, params=self._params, json={"text": text}, timeout=self._timeout)
+                self._endpoint, params=self._params, json={"text": text}, timeout=self._timeout
+            )
             response.raise_for_status()
             result = to_result(response.json())
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
@@ -111,8 +123,9 @@ class RasaNluClient:
     def _record_failure(self, exc: Exception) -> None:
         # The kind of error only: never the text, never the URL (it holds the token).
         if self._breaker.failure():
-            logger.warning("nlu unavailable (%s): degraded mode until rasa answers again",
-                           _describe(exc))
+            logger.warning(
+                "nlu unavailable (%s): degraded mode until rasa answers again", _describe(exc)
+            )
         else:
             logger.debug("nlu parse failed (%s)", _describe(exc))
 

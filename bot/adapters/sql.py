@@ -160,9 +160,15 @@ class Store:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, object] = {"pool_pre_ping": not self.is_sqlite}
+        if url.startswith("postgresql+asyncpg"):  # privacy-engineer: fail fast when PG is down
+            kwargs["connect_args"] = {"timeout": 5}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            # privacy-engineer: every SQLite transaction takes the write lock at its start, so
+            # two processes on one file (bot + `wegwijs purge`, a second chat) serialise instead
+            # of writing over each other's reads; DDL becomes transactional too.
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._locks: dict[str, asyncio.Lock] = {}
         self._write = asyncio.Lock()
@@ -213,12 +219,18 @@ class Store:
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]  # privacy-engineer
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Connection) -> None:
+    """privacy-engineer: BEGIN IMMEDIATE instead of the driver's deferred, late BEGIN."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _upgrade(connection: Connection) -> None:

@@ -80,8 +80,12 @@ def _explain(error: Any) -> str:
         if len(kinds) != 1:
             found = ", ".join(kinds) or "none"
             return f"a step needs exactly one of {', '.join(STEP_KINDS)} (found: {found})"
-    if error.validator == "additionalProperties":
-        return str(error.message).replace("Additional properties are not allowed", "unknown key")
+    if error.validator in {"additionalProperties", "unevaluatedProperties"}:
+        message = str(error.message)
+        for prefix in ("Additional properties are not allowed",
+                       "Unevaluated properties are not allowed"):
+            message = message.replace(prefix, "unknown key")
+        return message
     return str(error.message)
 
 
@@ -91,7 +95,7 @@ def _hint(error: Any) -> str:
             "YAML reads yes, no, on, off, true and false as true/false: put the text in "
             'quotes, e.g. "yes"'
         )
-    if error.validator == "additionalProperties":
+    if error.validator in {"additionalProperties", "unevaluatedProperties"}:
         return "check the spelling; the allowed keys are listed in content/README.md"
     if error.validator == "pattern":
         return "use lowercase letters, digits and '_' only, starting with a letter"
@@ -331,12 +335,13 @@ def load_content(content_dir: Path) -> tuple[Content | None, list[Problem]]:
 
 def _extra_loaders() -> Iterable[tuple[str, Callable[[Path], tuple[Any, list[Problem]]]]]:
     """Loaders owned by other modules: the catalog, the safety lexicon, the places."""
-    from bot.content import catalog, safety
+    from bot.content import catalog, counsellor, safety
     from bot.core import places
 
     yield "catalog", catalog.load
     yield "safety", safety.load
     yield "places", places.load_gazetteer
+    yield "counsellor", counsellor.load  # handoff-engineer: content/counsellor.yml
 
 
 __all__ = ["END", "load_content"]

@@ -122,6 +122,7 @@ class Content:
     catalog: Any = None
     safety: Any = None
     places: Any = None
+    counsellor: Any = None  # handoff-engineer: bot.content.counsellor.CounsellorTexts
 
     def text(self, key: str, **values: object) -> str:
         """Return a system text by key, with `{name}` placeholders filled."""

@@ -21,7 +21,7 @@ from bot.core.actions import (
 from bot.core.events import ButtonPressed, CommandGiven, Event, FlowTriggered
 from bot.core.nlu import NluResult
 from bot.core.state import HISTORY_LIMIT, Frame, State
-from bot.core.text import fill, normalize
+from bot.core.text import contains_phrase, fill, normalize
 
 MAX_STEPS_PER_EVENT = 200
 GLOBAL_PREFIX = "!"
@@ -228,6 +228,12 @@ class _Run:
         if spec.skippable and norm in {normalize(w) for w in self.patterns.skip_words}:
             return SKIPPED
         chosen = self.match_button(spec, slot, norm, nlu)
+        if chosen is None and not strict:
+            # content-engineer: a button's `match` words also pick it when they occur as a
+            # phrase in a longer answer ("ik twijfel nog"), after global intents had their
+            # turn, and only when exactly one button matches.
+            phrased = [b for b in spec.buttons if any(contains_phrase(norm, m) for m in b.match)]
+            chosen = phrased[0] if len(phrased) == 1 else None
         if chosen is not None:
             return chosen.value
         if slot is None:

@@ -78,7 +78,7 @@ class Verdict:
 
 
 # Criteria where "unknown" must not put a route on the pupil's list (e.g. OKAN for everyone).
-STRICT_CRITERIA = frozenset({"newcomer", "special_needs"})
+STRICT_CRITERIA = frozenset({"newcomer_required", "special_needs_required"})
 
 
 def profile_from_slots(slots: Mapping[str, Any]) -> Profile:
@@ -94,9 +94,12 @@ def profile_from_slots(slots: Mapping[str, Any]) -> Profile:
     elif grade == "left":
         in_school = False
     special = None if school_type is None else school_type == "buso"
+    diploma = _yes_no(slots.get("has_diploma"))
+    if diploma is None and grade in {"first_grade", "second_grade"}:
+        diploma = False  # a diploma comes at the end of the third grade at the earliest
     return Profile(
         age=_age(slots.get("age")),
-        has_diploma=_yes_no(slots.get("has_diploma")),
+        has_diploma=diploma,
         first_grade_done=first_grade,
         in_school=in_school,
         newcomer=_yes_no(slots.get("newcomer")),

@@ -14,27 +14,139 @@ from bot.content.problems import Problem
 
 PLACES_FILE = "places/places.json"
 NETWORKS: tuple[str, ...] = (
-    "antwerpen", "brussel", "limburg", "oost_vlaanderen", "vlaams_brabant", "west_vlaanderen",
+    "antwerpen",
+    "brussel",
+    "limburg",
+    "oost_vlaanderen",
+    "vlaams_brabant",
+    "west_vlaanderen",
 )
 _POSTCODE = re.compile(r"(?<!\d)([1-9]\d{3})(?!\d)")
 _MAX_WORDS = 6
 # Place names that are also everyday words: found in a free sentence only after a preposition
 # of place ("ik woon in boom") or when they are the whole message.
-_COMMON_WORDS = frozenset({
-    "alle", "ans", "arbre", "as", "ath", "aubel", "bande", "beek", "bende", "berg", "bevel",
-    "bever", "bois", "boom", "bos", "bouge", "bras", "bree", "bure", "celles", "dave", "doel",
-    "dour", "eke", "elen", "ere", "forest", "foret", "fosse", "geel", "geer", "gits", "goe",
-    "graven", "hal", "halen", "halle", "ham", "hamme", "haren", "heer", "heide", "heron",
-    "hives", "hoeven", "hof", "hour", "hove", "huy", "impe", "kain", "kanne", "kapelle", "kiel",
-    "laken", "leau", "lede", "leest", "lens", "lessen", "leut", "lille", "linden", "lint", "lo",
-    "loon", "lot", "malle", "manage", "marche", "mater", "mean", "meer", "mere", "mesen", "moen",
-    "mol", "mons", "mont", "muizen", "naast", "namen", "neu", "nil", "ohey", "olen", "on",
-    "oost", "oud", "outer", "paal", "peer", "pulle", "putte", "recht", "reet", "roux", "ruien",
-    "silly", "spa", "spiere", "stave", "termes", "tielt", "vaux", "vorst", "ways", "weelde",
-    "wegen", "welle", "wellen", "wortel", "zande", "zele", "zolder",
-})
-_PLACE_PREPOSITIONS = frozenset({"in", "uit", "te", "bij", "rond", "van", "vanuit", "richting",
-                                 "dans", "near", "from"})
+_COMMON_WORDS = frozenset(
+    {
+        "alle",
+        "ans",
+        "arbre",
+        "as",
+        "ath",
+        "aubel",
+        "bande",
+        "beek",
+        "bende",
+        "berg",
+        "bevel",
+        "bever",
+        "bois",
+        "boom",
+        "bos",
+        "bouge",
+        "bras",
+        "bree",
+        "bure",
+        "celles",
+        "dave",
+        "doel",
+        "dour",
+        "eke",
+        "elen",
+        "ere",
+        "forest",
+        "foret",
+        "fosse",
+        "geel",
+        "geer",
+        "gits",
+        "goe",
+        "graven",
+        "hal",
+        "halen",
+        "halle",
+        "ham",
+        "hamme",
+        "haren",
+        "heer",
+        "heide",
+        "heron",
+        "hives",
+        "hoeven",
+        "hof",
+        "hour",
+        "hove",
+        "huy",
+        "impe",
+        "kain",
+        "kanne",
+        "kapelle",
+        "kiel",
+        "laken",
+        "leau",
+        "lede",
+        "leest",
+        "lens",
+        "lessen",
+        "leut",
+        "lille",
+        "linden",
+        "lint",
+        "lo",
+        "loon",
+        "lot",
+        "malle",
+        "manage",
+        "marche",
+        "mater",
+        "mean",
+        "meer",
+        "mere",
+        "mesen",
+        "moen",
+        "mol",
+        "mons",
+        "mont",
+        "muizen",
+        "naast",
+        "namen",
+        "neu",
+        "nil",
+        "ohey",
+        "olen",
+        "on",
+        "oost",
+        "oud",
+        "outer",
+        "paal",
+        "peer",
+        "pulle",
+        "putte",
+        "recht",
+        "reet",
+        "roux",
+        "ruien",
+        "silly",
+        "spa",
+        "spiere",
+        "stave",
+        "termes",
+        "tielt",
+        "vaux",
+        "vorst",
+        "ways",
+        "weelde",
+        "wegen",
+        "welle",
+        "wellen",
+        "wortel",
+        "zande",
+        "zele",
+        "zolder",
+    }
+)
+_PLACE_PREPOSITIONS = frozenset(
+    {"in", "uit", "te", "bij", "rond", "van", "vanuit", "richting", "dans", "near", "from"}
+)
 
 
 def normalize(text: str) -> str:
@@ -58,8 +170,12 @@ class Place:
 class Gazetteer:
     """Resolves municipality and sub-municipality names and postcodes to places."""
 
-    def __init__(self, names: Mapping[str, Place], postcodes: Mapping[str, Place],
-                 ranges: tuple[tuple[int, int, str, str | None], ...]) -> None:
+    def __init__(
+        self,
+        names: Mapping[str, Place],
+        postcodes: Mapping[str, Place],
+        ranges: tuple[tuple[int, int, str, str | None], ...],
+    ) -> None:
         self._names = dict(names)
         self._postcodes = dict(postcodes)
         self._ranges = ranges
@@ -81,8 +197,11 @@ class Gazetteer:
                 names.setdefault(normalize(variant), place(muni["name"], refnis))
         for name, refnis in data["places"].items():
             names.setdefault(normalize(name), place(name, refnis))
-        postcodes = {code: place(municipalities[owners[0]]["name"], owners[0])
-                     for code, owners in data["postcodes"].items() if owners}
+        postcodes = {
+            code: place(municipalities[owners[0]]["name"], owners[0])
+            for code, owners in data["postcodes"].items()
+            if owners
+        }
         ranges = tuple(
             (int(low), int(high), provinces[key]["name"], provinces[key]["network"])
             for low, high, key in data["postcode_ranges"]
@@ -104,12 +223,15 @@ class Gazetteer:
         words = normalize(text).split()
         for start in range(len(words)):
             for size in range(min(_MAX_WORDS, len(words) - start), 0, -1):
-                key = " ".join(words[start:start + size])
+                key = " ".join(words[start : start + size])
                 found = self._names.get(key)
                 if found is None:
                     continue
-                if key in _COMMON_WORDS and len(words) > 1 and (
-                        start == 0 or words[start - 1] not in _PLACE_PREPOSITIONS):
+                if (
+                    key in _COMMON_WORDS
+                    and len(words) > 1
+                    and (start == 0 or words[start - 1] not in _PLACE_PREPOSITIONS)
+                ):
                     continue
                 return found
         for match in _POSTCODE.finditer(text):
@@ -135,11 +257,23 @@ def load_gazetteer(content_dir: Path) -> tuple[Gazetteer | None, list[Problem]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        return None, [Problem(display, None, f"cannot read the places file: {exc}",
-                              "run scripts/build_places.py to generate it")]
+        return None, [
+            Problem(
+                display,
+                None,
+                f"cannot read the places file: {exc}",
+                "run scripts/build_places.py to generate it",
+            )
+        ]
     except json.JSONDecodeError as exc:
-        return None, [Problem(display, exc.lineno, f"invalid JSON: {exc.msg}",
-                              "regenerate it with scripts/build_places.py; do not edit by hand")]
+        return None, [
+            Problem(
+                display,
+                exc.lineno,
+                f"invalid JSON: {exc.msg}",
+                "regenerate it with scripts/build_places.py; do not edit by hand",
+            )
+        ]
     problems = _check(data, display)
     if problems:
         return None, problems
@@ -151,8 +285,15 @@ def _check(data: Any, display: str) -> list[Problem]:
     hint = "regenerate it with scripts/build_places.py"
     if not isinstance(data, dict):
         return [Problem(display, None, "the places file must hold one JSON object", hint)]
-    required = ("provinces", "municipalities", "places", "postcodes", "postcode_ranges",
-                "reviewed", "sources")
+    required = (
+        "provinces",
+        "municipalities",
+        "places",
+        "postcodes",
+        "postcode_ranges",
+        "reviewed",
+        "sources",
+    )
     missing = [key for key in required if key not in data]
     if missing:
         return [Problem(display, None, f"missing section(s): {', '.join(missing)}", hint)]
@@ -161,21 +302,41 @@ def _check(data: Any, display: str) -> list[Problem]:
     municipalities = data["municipalities"]
     for key, province in provinces.items():
         if province.get("network") not in (None, *NETWORKS):
-            problems.append(Problem(display, None, f"province '{key}' has unknown network "
-                                    f"'{province.get('network')}'",
-                                    f"use one of: {', '.join(NETWORKS)}"))
+            problems.append(
+                Problem(
+                    display,
+                    None,
+                    f"province '{key}' has unknown network '{province.get('network')}'",
+                    f"use one of: {', '.join(NETWORKS)}",
+                )
+            )
     for refnis, muni in municipalities.items():
         if muni.get("province") not in provinces:
-            problems.append(Problem(display, None, f"municipality {refnis} has an unknown "
-                                    f"province '{muni.get('province')}'", hint))
+            problems.append(
+                Problem(
+                    display,
+                    None,
+                    f"municipality {refnis} has an unknown province '{muni.get('province')}'",
+                    hint,
+                )
+            )
     for name, refnis in data["places"].items():
         if refnis not in municipalities:
-            problems.append(Problem(display, None, f"place '{name}' points to unknown "
-                                    f"municipality {refnis}", hint))
+            problems.append(
+                Problem(
+                    display, None, f"place '{name}' points to unknown municipality {refnis}", hint
+                )
+            )
     for code, owners in data["postcodes"].items():
         if not re.fullmatch(r"\d{4}", code) or any(o not in municipalities for o in owners):
-            problems.append(Problem(display, None, f"postcode '{code}' is malformed or points "
-                                    "to an unknown municipality", hint))
+            problems.append(
+                Problem(
+                    display,
+                    None,
+                    f"postcode '{code}' is malformed or points to an unknown municipality",
+                    hint,
+                )
+            )
     for entry in data["postcode_ranges"]:
         if len(entry) != 3 or entry[2] not in provinces:
             problems.append(Problem(display, None, f"postcode range {entry} is malformed", hint))

@@ -23,7 +23,7 @@ from bot.core.nlu import NluResult
 Level = Literal["none", "check", "crisis"]
 RANK: Mapping[str, int] = MappingProxyType({"none": 0, "check": 1, "crisis": 2})
 WORD = "[a-z0-9]"
-_APOSTROPHES = re.compile(r"['’‘`´]")
+_APOSTROPHES = re.compile(r"[’‘`´]")
 _INNER_HYPHEN = re.compile(r"(?<=[a-z0-9])[-‐‑](?=[a-z0-9])")
 _LEET_CHARS = "013457@$€"
 _LEET = re.compile(rf"(?<=[a-z])[{re.escape(_LEET_CHARS)}]|[{re.escape(_LEET_CHARS)}](?=[a-z])")
@@ -81,6 +81,8 @@ class Rule:
     regex: re.Pattern[str]
     negated: Level | None = "check"
     literal_words: frozenset[str] = frozenset()
+    anchors: frozenset[str] | None = None
+    prefixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,16 @@ class Harmless:
     id: str
     regex: re.Pattern[str]
     cap: Level = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Words anywhere in a message (a joke marker, a game) that cap some categories."""
+
+    id: str
+    regex: re.Pattern[str]
+    categories: frozenset[Category]
+    cap: Level = "check"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +147,11 @@ class Normaliser:
         return [base] if split is None else [base, split]
 
     def _tokens(self, text: str) -> Tokens:
+        folded = _APOSTROPHES.sub("'", fold(text))
         for symbol, word in self.symbols.items():
-            if symbol in text:
-                text = text.replace(symbol, f" {word} ")
-        folded = _INNER_HYPHEN.sub("", _APOSTROPHES.sub("", fold(text)))
+            if symbol in folded:
+                folded = folded.replace(symbol, f" {word} ")
+        folded = _INNER_HYPHEN.sub("", folded.replace("'", " "))
         folded = _LEET.sub(lambda m: m.group(0).translate(_LEET_MAP), folded)
         marked = _NON_WORD.sub(" ", _BREAK.sub(" \x00 ", folded))
         words: list[str] = []
@@ -153,7 +166,11 @@ class Normaliser:
     def _word(self, raw: str) -> str:
         word = canonical_word(raw) if not raw.isdigit() else raw
         word = self.spellings.get(word, word)
-        if len(word) >= self.fuzzy_min and word not in self.vocabulary:
+        if word in self.vocabulary or word.isdigit():
+            return word
+        if word.endswith("e") and word + "n" in self.vocabulary:
+            return word + "n"  # Flemish drops the final n: "leve", "sterve", "genome"
+        if len(word) >= self.fuzzy_min:
             return self._corrected(word)
         return word
 
@@ -181,7 +198,7 @@ class Normaliser:
     def _split(self, word: str) -> list[str]:
         """Split a glued token into known words ("kwilzelfmoordplegen"), fewest pieces first."""
         n = len(word)
-        if n < 5 or n > MAX_SEGMENT_LENGTH or word in self.vocabulary or not word.isalpha():
+        if n < 3 or n > MAX_SEGMENT_LENGTH or word in self.vocabulary or not word.isalpha():
             return [word]
         best: list[list[str] | None] = [None] * (n + 1)
         best[0] = []
@@ -203,8 +220,9 @@ class Normaliser:
             return None
         if piece in self.vocabulary:
             return piece
-        key = canonical_word(piece)
-        return key if key in self.vocabulary else None
+        if piece.endswith("d") and piece[:-1] + "t" in self.vocabulary:
+            return piece[:-1] + "t"  # pieces inside a glued word keep their final d
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,13 +280,40 @@ class Lexicon:
     normaliser: Normaliser = field(default_factory=Normaliser)
     negators: frozenset[str] = frozenset()
     negation_window: int = 2
-    jokes: re.Pattern[str] | None = None
-    joke_categories: frozenset[Category] = frozenset()
+    contexts: tuple[Context, ...] = ()
     nlu: NluSignal = field(default_factory=NluSignal)
     priority: tuple[Category, ...] = (Category.ACUTE_DANGER, Category.SUICIDE_SELF_HARM,
                                       Category.VIOLENCE_ABUSE)
     helplines: tuple[Helpline, ...] = ()
     helplines_intro: str = ""
+    index: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    prefixed: tuple[tuple[str, int], ...] = ()
+    unanchored: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        index: dict[str, list[int]] = {}
+        prefixed: list[tuple[str, int]] = []
+        unanchored: list[int] = []
+        for i, rule in enumerate(self.rules):
+            if rule.anchors is None:
+                unanchored.append(i)
+                continue
+            for word in rule.anchors:
+                index.setdefault(word, []).append(i)
+            prefixed += [(prefix, i) for prefix in rule.prefixes]
+        object.__setattr__(self, "index", MappingProxyType({k: tuple(v) for k, v in index.items()}))
+        object.__setattr__(self, "prefixed", tuple(prefixed))
+        object.__setattr__(self, "unanchored", tuple(unanchored))
+
+    def candidates(self, words: tuple[str, ...]) -> list[Rule]:
+        """The rules that can match these words (one of their anchor words occurs), in order."""
+        found = set(self.unanchored)
+        for word in set(words):
+            found.update(self.index.get(word, ()))
+        for prefix, i in self.prefixed:
+            if i not in found and any(w.startswith(prefix) for w in words):
+                found.add(i)
+        return [self.rules[i] for i in sorted(found)]
 
     def helpline(self, line_id: str) -> Helpline | None:
         """Return the help line with this id, or None."""
@@ -278,36 +323,39 @@ class Lexicon:
 def screen(text: str, lexicon: Lexicon, nlu: NluResult | None = None) -> Verdict:
     """Screen one pupil text: `crisis`, `check` (ask gently) or `none`."""
     found = SAFE
-    harmless_seen = False
-    for tokens in lexicon.normaliser.variants(text):
-        verdict, covered = _screen_tokens(tokens, lexicon)
-        harmless_seen = harmless_seen or covered
-        found = _stronger(found, verdict, lexicon.priority)
+    variants = lexicon.normaliser.variants(text)
+    for tokens in variants:
+        found = _stronger(found, _screen_tokens(tokens, lexicon), lexicon.priority)
+    if nlu is None or found.level == "crisis":
+        return found
+    harmless_seen = any(h.regex.search(t.text()[0]) for t in variants for h in lexicon.harmless)
     return _with_nlu(found, nlu, lexicon.nlu, harmless_seen)
 
 
-def _screen_tokens(tokens: Tokens, lexicon: Lexicon) -> tuple[Verdict, bool]:
+def _screen_tokens(tokens: Tokens, lexicon: Lexicon) -> Verdict:
     joined, starts = tokens.text()
+    hits = [(rule, match) for rule in lexicon.candidates(tokens.words)
+            for match in rule.regex.finditer(joined)]
+    if not hits:
+        return SAFE
     spans = [(m.start(), m.end(), h.cap) for h in lexicon.harmless for m in h.regex.finditer(joined)]
-    joking = lexicon.jokes is not None and lexicon.jokes.search(joined) is not None
+    contexts = [c for c in lexicon.contexts if c.regex.search(joined)]
     found = SAFE
-    for rule in lexicon.rules:
-        for match in rule.regex.finditer(joined):
-            level = _level(rule, match, spans, tokens, starts, lexicon)
-            if level == "crisis" and joking and rule.category in lexicon.joke_categories:
-                level = "check"
-            if level != "none":
-                found = _stronger(found, Verdict(level, rule.category, rule.id), lexicon.priority)
-            if found.level == "crisis" and found.category == lexicon.priority[0]:
-                return found, bool(spans)
-    return found, bool(spans)
+    for rule, match in hits:
+        level = _level(rule, match, spans, tokens, starts, lexicon)
+        for context in contexts:
+            if rule.category in context.categories and RANK[context.cap] < RANK[level]:
+                level = context.cap
+        if level != "none":
+            found = _stronger(found, Verdict(level, rule.category, rule.id), lexicon.priority)
+    return found
 
 
 def _level(rule: Rule, match: re.Match[str], spans: list[tuple[int, int, Level]],
            tokens: Tokens, starts: list[int], lexicon: Lexicon) -> Level:
     level: Level = rule.level
     for start, end, cap in spans:
-        if start < match.end() and match.start() + 1 < end and RANK[cap] < RANK[level]:
+        if start + 1 < match.end() and match.start() + 1 < end and RANK[cap] < RANK[level]:
             level = cap
     if level == "none" or rule.negated is None:
         return level

@@ -20,12 +20,14 @@ class NluError(WegwijsError):
 def rasa_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for every Rasa process: telemetry off, quiet TensorFlow."""
     env = dict(os.environ)
-    env.update({
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "PYTHONWARNINGS": "ignore",
-    })
+    env.update(
+        {
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "PYTHONWARNINGS": "ignore",
+        }
+    )
     env.update(extra or {})
     return env
 
@@ -45,8 +47,10 @@ class NluProject:
         for candidate in candidates:
             if (candidate / "config.yml").is_file():
                 return cls(candidate.resolve())
-        raise NluError("cannot find the Rasa project (nlu/config.yml); run from the repository "
-                       "root or set WEGWIJS_NLU_DIR")
+        raise NluError(
+            "cannot find the Rasa project (nlu/config.yml); run from the repository "
+            "root or set WEGWIJS_NLU_DIR"
+        )
 
     @property
     def models_dir(self) -> Path:
@@ -62,8 +66,10 @@ class NluProject:
         """The `rasa` executable of nlu/.venv, or a clear error when the venv is missing."""
         path = self.root / ".venv" / "bin" / "rasa"
         if not path.exists():
-            raise NluError(f"{path} is missing: create the NLU environment with 'make nlu-setup' "
-                           "(or 'bash nlu/setup_venv.sh')")
+            raise NluError(
+                f"{path} is missing: create the NLU environment with 'make nlu-setup' "
+                "(or 'bash nlu/setup_venv.sh')"
+            )
         return path
 
     def training_files(self) -> list[Path]:

@@ -41,8 +41,9 @@ def new_token() -> str:
 class RasaServer:
     """A `rasa run --enable-api` process bound to 127.0.0.1 (sync context manager)."""
 
-    def __init__(self, project: NluProject, model: Path, *, port: int | None = None,
-                 token: str | None = None) -> None:
+    def __init__(
+        self, project: NluProject, model: Path, *, port: int | None = None, token: str | None = None
+    ) -> None:
         self.project = project
         self.model = model
         self.port = port or free_port()
@@ -62,11 +63,28 @@ class RasaServer:
 
     def start(self) -> None:
         """Start the Rasa process (returns at once; call `wait_ready`)."""
-        command = [str(self.project.rasa()), "run", "--enable-api", "--auth-token", self.token,
-                   "--interface", HOST, "--port", str(self.port), "--model", str(self.model)]
+        command = [
+            str(self.project.rasa()),
+            "run",
+            "--enable-api",
+            "--auth-token",
+            self.token,
+            "--interface",
+            HOST,
+            "--port",
+            str(self.port),
+            "--model",
+            str(self.model),
+        ]
         self._process = subprocess.Popen(  # noqa: S603 (fixed argv)
-            command, cwd=self.project.root, env=rasa_env(), stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            command,
+            cwd=self.project.root,
+            env=rasa_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def wait_ready(self, timeout: float = 180.0) -> float:
         """Poll `/status` until the model is loaded; return the seconds it took."""
@@ -115,6 +133,10 @@ class RasaServer:
         self.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()

@@ -24,8 +24,15 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def train(project: NluProject, *, force: bool = False, report: Report = say,
-          data: Path | None = None, out: Path | None = None, name: str | None = None) -> Path:
+def train(
+    project: NluProject,
+    *,
+    force: bool = False,
+    report: Report = say,
+    data: Path | None = None,
+    out: Path | None = None,
+    name: str | None = None,
+) -> Path:
     """Return the model for the current inputs, training it first when needed."""
     fingerprint = project.fingerprint()
     model = project.model_for(fingerprint) if out is None else out / f"{name}.tar.gz"
@@ -35,9 +42,21 @@ def train(project: NluProject, *, force: bool = False, report: Report = say,
     rasa = project.rasa()
     model.parent.mkdir(parents=True, exist_ok=True)
     report(f"nlu: training {model.name} (about 2 minutes on 2 cores)")
-    command = [str(rasa), "train", "nlu", "--config", "config.yml", "--domain", "domain.yml",
-               "--nlu", str(data or project.root / "data"), "--out", str(model.parent),
-               "--fixed-model-name", model.name.removesuffix(".tar.gz")]
+    command = [
+        str(rasa),
+        "train",
+        "nlu",
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain.yml",
+        "--nlu",
+        str(data or project.root / "data"),
+        "--out",
+        str(model.parent),
+        "--fixed-model-name",
+        model.name.removesuffix(".tar.gz"),
+    ]
     _run_with_progress(command, project.root, report)
     if not model.exists():
         raise NluError(f"rasa finished but {model} was not written")
@@ -51,8 +70,13 @@ def train(project: NluProject, *, force: bool = False, report: Report = say,
 def _run_with_progress(command: list[str], cwd: Path, report: Report) -> None:
     """Run a Rasa command, turning its output into short progress lines."""
     tail: deque[str] = deque(maxlen=30)
-    with subprocess.Popen(command, cwd=cwd, env=rasa_env(), stdout=subprocess.PIPE,  # noqa: S603
-                          stderr=subprocess.STDOUT) as process:
+    with subprocess.Popen(  # noqa: S603 (fixed argv: the project's rasa)
+        command,
+        cwd=cwd,
+        env=rasa_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    ) as process:
         assert process.stdout is not None
         last = ""
         for line in _lines(process.stdout):
@@ -96,7 +120,10 @@ def _progress(line: str) -> str | None:
 
 def _prune(project: NluProject) -> None:
     """Keep only the newest few models."""
-    models = sorted(project.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"),
-                    key=lambda p: p.stat().st_mtime, reverse=True)
+    models = sorted(
+        project.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
     for old in models[KEEP_MODELS:]:
         old.unlink(missing_ok=True)

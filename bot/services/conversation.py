@@ -21,6 +21,7 @@ from bot.core.events import ButtonPressed, CommandGiven, Event, FlowTriggered, P
 from bot.core.nlu import NluClient, NluResult
 from bot.core.safety import screen
 from bot.core.state import State
+from bot.services.guard import FloodGuard, retry_transient
 from bot.services.handoff import HandoffService
 from bot.services.outbox import NORMAL, enqueue
 
@@ -64,6 +65,8 @@ class ConversationService:
     nlu: NluClient | None = None
     outboxed_channels: frozenset[str] = frozenset({"telegram"})
     on_commit: Callable[[], None] = field(default=lambda: None)
+    # privacy-engineer: per-pupil flood control (adds the slow_down text, never drops).
+    guard: FloodGuard = field(default_factory=FloodGuard)
 
     async def handle(self, inbound: Inbound) -> Handled:
         """Handle one inbound message; state is committed before the replies are returned."""
@@ -71,15 +74,26 @@ class ConversationService:
         text, too_long = _clip(inbound.text)
         event, verdict = await self._understand(inbound, text)
         update_key = f"{inbound.channel}:{inbound.update_id}" if inbound.update_id else None
-        try:
+        flooding = self.guard.hit(pupil_id)  # privacy-engineer
+
+        # privacy-engineer: the whole transaction is rerun after a brief database outage; when
+        # the database stays down, guard.StoreUnavailable reaches the channel (not handled).
+        async def attempt() -> Handled:
             async with self.store.pupil_transaction(pupil_id) as session:
                 if update_key and await self._seen(session, update_key):
                     return Handled(pupil_id, duplicate=True)
                 result = await self._process(
-                    session, inbound, pupil_id, event, verdict, text, update_key, too_long
+                    session, inbound, pupil_id, event, verdict, text, update_key, too_long,
+                    flooding,
                 )
                 if update_key:
                     session.add(ProcessedUpdate(key=update_key, pupil_id=pupil_id))
+            return result
+
+        try:
+            result = await retry_transient(attempt)
+            if result.duplicate:
+                return result
         except IntegrityError:
             log.info("duplicate update for pupil %s dropped", pupil_id)
             return Handled(pupil_id, duplicate=True)
@@ -120,12 +134,17 @@ class ConversationService:
         text: str | None,
         update_key: str | None,
         too_long: bool,
+        flooding: bool = False,
     ) -> Handled:
         pupil = await self._pupil(session, inbound, pupil_id)
         state = self._state(pupil)
         key = update_key or f"{pupil_id}:{utcnow().timestamp()}"
         level = getattr(verdict, "level", "none")
         case = await self.handoff.active_case(session, pupil_id)
+        # handoff-engineer: /stop (or its button) ends or withdraws an open case; during a talk a
+        # button of the bot's current question reaches the engine (HandoffService.pupil_event)
+        if event is not None and level != "crisis":
+            event, case = await self.handoff.pupil_event(session, pupil_id, state, event, case)
         if text is not None and not isinstance(event, CommandGiven):
             self._remember(session, pupil_id, "pupil", text)
         if level == "crisis":
@@ -142,6 +161,8 @@ class ConversationService:
         elif level == "check":
             event = FlowTriggered("safety_check")
         messages: list[Message] = []
+        if flooding:  # privacy-engineer
+            messages.append(Message(self.content.text("slow_down")))
         if too_long:
             messages.append(Message(self.content.text("too_long")))
         if event is None:
@@ -151,6 +172,7 @@ class ConversationService:
             outcome = engine.step(self.content, state, event)
         messages += outcome.messages
         state = outcome.state
+        erased = False  # privacy-engineer: nothing of an erased pupil goes back in the transcript
         for effect in outcome.effects:
             if isinstance(effect, RequestHandoff):
                 messages += await self.handoff.open_case(
@@ -159,8 +181,9 @@ class ConversationService:
             elif isinstance(effect, ForgetPupil):
                 await self._erase(session, pupil_id)
                 state = State(stack=state.stack)
+                erased = True
         self._save(pupil, state)
-        for message in messages:
+        for message in messages if not erased else ():
             self._remember(session, pupil_id, "bot", message.text)
         if inbound.channel in self.outboxed_channels:
             for index, message in enumerate(messages):

@@ -101,6 +101,9 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
         """Deliver until `stop` is set."""
         while not stop.is_set():
+            # telegram-engineer: clear before the pass, not after it: a wake() that arrives
+            # during the pass (a commit racing the claim) must not be lost (cost ~1 s latency).
+            self._wake.clear()
             try:
                 delivered = await self.deliver_due()
             except Exception as exc:  # the loop must survive a database hiccup
@@ -108,7 +111,6 @@ class Dispatcher:
                 delivered = 0
             if delivered:
                 continue
-            self._wake.clear()
             waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
             _, pending = await asyncio.wait(
                 waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED

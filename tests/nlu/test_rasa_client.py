@@ -21,8 +21,14 @@ PARSE_REPLY: dict[str, Any] = {
     "text": PUPIL_TEXT,
     "intent": {"name": "inform_location", "confidence": 0.91},
     "entities": [
-        {"entity": "municipality", "start": 11, "end": 21, "value": "Antwerpen",
-         "extractor": "DIETClassifier", "processors": ["EntitySynonymMapper"]},
+        {
+            "entity": "municipality",
+            "start": 11,
+            "end": 21,
+            "value": "Antwerpen",
+            "extractor": "DIETClassifier",
+            "processors": ["EntitySynonymMapper"],
+        },
     ],
     "intent_ranking": [
         {"name": "inform_location", "confidence": 0.91},
@@ -138,7 +144,8 @@ async def test_connection_refused_gives_none() -> None:
 
 
 async def test_breaker_opens_after_three_failures_and_stops_calling(
-        rasa: tuple[FakeRasa, str]) -> None:
+    rasa: tuple[FakeRasa, str],
+) -> None:
     state, url = rasa
     state.mode = "error"
     client = client_for(url)
@@ -150,7 +157,8 @@ async def test_breaker_opens_after_three_failures_and_stops_calling(
 
 
 async def test_one_warning_per_outage_then_one_info_on_recovery(
-        rasa: tuple[FakeRasa, str], caplog: pytest.LogCaptureFixture) -> None:
+    rasa: tuple[FakeRasa, str], caplog: pytest.LogCaptureFixture
+) -> None:
     state, url = rasa
     clock = Clock()
     client = client_for(url, clock)
@@ -175,7 +183,8 @@ async def test_one_warning_per_outage_then_one_info_on_recovery(
 
 
 async def test_failed_probe_keeps_the_circuit_open_for_another_cooldown(
-        rasa: tuple[FakeRasa, str]) -> None:
+    rasa: tuple[FakeRasa, str],
+) -> None:
     state, url = rasa
     clock = Clock()
     client = client_for(url, clock)
@@ -194,22 +203,29 @@ async def test_failed_probe_keeps_the_circuit_open_for_another_cooldown(
 
 
 def test_fallback_parse_becomes_no_intent_with_the_best_real_score() -> None:
-    result = to_result({
-        "text": "qsdf",
-        "intent": {"name": "nlu_fallback", "confidence": 0.3},
-        "entities": [],
-        "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.3},
-                           {"name": "greet", "confidence": 0.22},
-                           {"name": "out_of_scope", "confidence": 0.2}],
-    })
+    result = to_result(
+        {
+            "text": "qsdf",
+            "intent": {"name": "nlu_fallback", "confidence": 0.3},
+            "entities": [],
+            "intent_ranking": [
+                {"name": "nlu_fallback", "confidence": 0.3},
+                {"name": "greet", "confidence": 0.22},
+                {"name": "out_of_scope", "confidence": 0.2},
+            ],
+        }
+    )
     assert result.intent is None
     assert result.confidence == pytest.approx(0.22)
     assert [name for name, _ in result.ranking] == ["greet", "out_of_scope"]
 
 
 def test_postcode_entity_keeps_its_value() -> None:
-    result = to_result({
-        "text": "2140", "intent": {"name": "inform_location", "confidence": 0.8},
-        "entities": [{"entity": "postcode", "start": 0, "end": 4, "value": "2140"}],
-    })
+    result = to_result(
+        {
+            "text": "2140",
+            "intent": {"name": "inform_location", "confidence": 0.8},
+            "entities": [{"entity": "postcode", "start": 0, "end": 4, "value": "2140"}],
+        }
+    )
     assert result.entity("postcode") == "2140"

@@ -1,0 +1,164 @@
+"""`wegwijs safety report`: recall and false positives of the safety screen on labelled sets."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.content.safety import load
+from bot.core.safety import Lexicon, Verdict, screen
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SETS = (ROOT / "tests" / "safety" / "labelled.yml", ROOT / "tests" / "safety" / "heldout.yml")
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One labelled message: what level and categories a fitting verdict has."""
+
+    id: str
+    text: str
+    expect: str
+    categories: tuple[str, ...] = ()
+
+
+@dataclass
+class Score:
+    """Results of one labelled set."""
+
+    name: str
+    crisis_total: dict[str, int] = field(default_factory=dict)
+    crisis_missed: dict[str, list[str]] = field(default_factory=dict)
+    wrong_category: list[str] = field(default_factory=list)
+    check_total: int = 0
+    check_missed: list[str] = field(default_factory=list)
+    safe_total: int = 0
+    false_crisis: list[str] = field(default_factory=list)
+    safe_checked: list[str] = field(default_factory=list)
+    miner: list[tuple[str, str, str]] = field(default_factory=list)
+    microseconds: float = 0.0
+
+    @property
+    def recall(self) -> float:
+        """Crisis messages that got the crisis reply."""
+        total = sum(self.crisis_total.values())
+        missed = sum(len(v) for v in self.crisis_missed.values())
+        return 1.0 if total == 0 else (total - missed) / total
+
+    @property
+    def false_positive_rate(self) -> float:
+        """Non-crisis messages that got the crisis reply."""
+        return 0.0 if self.safe_total == 0 else len(self.false_crisis) / self.safe_total
+
+
+def read_cases(path: Path) -> Iterator[Case]:
+    """Read a labelled file (sections crisis, check, non_crisis, miner)."""
+    data: Mapping[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for category, items in (data.get("crisis") or {}).items():
+        for item in items:
+            yield Case(item["id"], str(item["text"]), "crisis",
+                       (category, *item.get("also", ())))
+    for item in data.get("check") or ():
+        yield Case(item["id"], str(item["text"]), "check")
+    for item in data.get("non_crisis") or ():
+        yield Case(item["id"], str(item["text"]), "none")
+    for item in data.get("miner") or ():
+        category = item.get("category")
+        yield Case(item["id"], str(item["text"]), "miner:" + item["level"],
+                   (category,) if category else ())
+
+
+def evaluate(name: str, cases: list[Case], lexicon: Lexicon) -> Score:
+    """Screen every case and collect the figures."""
+    score = Score(name)
+    started = time.perf_counter()
+    verdicts = [screen(case.text, lexicon) for case in cases]
+    score.microseconds = (time.perf_counter() - started) / max(1, len(cases)) * 1e6
+    for case, verdict in zip(cases, verdicts, strict=True):
+        _tally(score, case, verdict)
+    return score
+
+
+def _tally(score: Score, case: Case, verdict: Verdict) -> None:
+    if case.expect == "crisis":
+        category = case.categories[0]
+        score.crisis_total[category] = score.crisis_total.get(category, 0) + 1
+        if verdict.level != "crisis":
+            score.crisis_missed.setdefault(category, []).append(case.id)
+        elif verdict.category not in case.categories:
+            score.wrong_category.append(f"{case.id}->{verdict.category}")
+    elif case.expect == "check":
+        score.check_total += 1
+        if verdict.level == "none":
+            score.check_missed.append(case.id)
+    elif case.expect == "none":
+        score.safe_total += 1
+        if verdict.level == "crisis":
+            score.false_crisis.append(case.id)
+        elif verdict.level == "check":
+            score.safe_checked.append(case.id)
+    else:
+        expected = case.expect.removeprefix("miner:")
+        fits = verdict.level == expected and (
+            not case.categories or verdict.category in case.categories)
+        got = f"{verdict.level}/{verdict.category or '-'}"
+        score.miner.append((case.id, got, "fits" if fits else f"EXPECTED {expected}"))
+
+
+def render(score: Score, texts: Mapping[str, str]) -> str:
+    """The report of one set as plain text."""
+    lines = [f"== {score.name}"]
+    for category, total in sorted(score.crisis_total.items()):
+        missed = score.crisis_missed.get(category, [])
+        lines.append(f"  recall {category}: {total - len(missed)}/{total}"
+                     f" ({(total - len(missed)) / total:.1%})")
+    lines.append(f"  recall all crisis: {score.recall:.1%}")
+    for ids in score.crisis_missed.values():
+        lines += [f"    missed {i}: {texts[i]}" for i in ids]
+    if score.wrong_category:
+        lines.append("  other category than labelled: " + ", ".join(score.wrong_category))
+    if score.check_total:
+        lines.append(f"  ambiguous lines asked or answered: "
+                     f"{score.check_total - len(score.check_missed)}/{score.check_total}")
+        lines += [f"    ignored {i}: {texts[i]}" for i in score.check_missed]
+    if score.safe_total:
+        lines.append(f"  false positives (crisis reply on non-crisis): {len(score.false_crisis)}/"
+                     f"{score.safe_total} ({score.false_positive_rate:.1%})")
+        lines += [f"    false crisis {i}: {texts[i]}" for i in score.false_crisis]
+        lines.append(f"  non-crisis that got a check question: {len(score.safe_checked)}/"
+                     f"{score.safe_total} ({len(score.safe_checked) / score.safe_total:.1%}): "
+                     + ", ".join(score.safe_checked))
+    for case_id, got, fits in score.miner:
+        lines.append(f"  miner {case_id} '{texts[case_id]}': {got} {fits}")
+    lines.append(f"  mean screen time: {score.microseconds:.0f} µs per message")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the figures for the labelled and held-out sets; exit 1 below the targets."""
+    parser = argparse.ArgumentParser(prog="wegwijs safety report", description=__doc__)
+    parser.add_argument("sets", nargs="*", type=Path, help="labelled YAML files")
+    parser.add_argument("--content", type=Path, default=ROOT / "content")
+    args = parser.parse_args(argv)
+    lexicon, problems = load(args.content)
+    if lexicon is None:
+        print("\n".join(p.render() for p in problems), file=sys.stderr)
+        return 1
+    ok = True
+    for path in args.sets or [p for p in DEFAULT_SETS if p.exists()]:
+        cases = list(read_cases(path))
+        score = evaluate(path.name, cases, lexicon)
+        print(render(score, {c.id: c.text for c in cases}))
+        ok = ok and score.recall == 1.0 and score.false_positive_rate <= 0.03
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,24 @@
+"""Fixtures for flow tests: the project's content, loaded once per session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from bot.content.model import Content
+from tests.flows.helpers import content_for_tests, talk
+from tests.support.conversation import Conversation
+
+
+@pytest.fixture(scope="session")
+def content(tmp_path_factory: pytest.TempPathFactory) -> Content:
+    loaded, problems = content_for_tests(tmp_path_factory.mktemp("content"))
+    errors = [p.render() for p in problems if p.severity == "error"]
+    assert not errors, "\n".join(errors)
+    return loaded
+
+
+@pytest.fixture
+def chat(content: Content) -> Callable[[], Conversation]:
+    return lambda: talk(content)

@@ -1,0 +1,100 @@
+"""Honest waiting: office hours, what to do meanwhile, reminders when nobody claims."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.bootstrap import App
+from bot.content.counsellor import CounsellorTexts, OfficeHours
+from bot.services.outbox import Dispatcher
+from tests.handoff.support import (
+    LIMBURG_CHAT,
+    OFFICE_TIME,
+    SARA,
+    WEEKEND_TIME,
+    Counsellor,
+    PupilChat,
+    RecordingSender,
+    cases,
+    drain,
+)
+
+GROUP = f"tg:{LIMBURG_CHAT}"
+WEEKDAYS = {i: ((9 * 60, 17 * 60),) for i in range(5)}
+
+
+def brussels(*args: int) -> datetime:
+    """A moment given in Brussels winter time (UTC+1)."""
+    return datetime(*args, tzinfo=UTC) - timedelta(hours=1)  # type: ignore[misc]
+
+
+def test_office_hours_open_and_next_opening() -> None:
+    hours = OfficeHours(WEEKDAYS)
+    assert hours.is_open(brussels(2025, 3, 12, 10, 0))
+    assert not hours.is_open(brussels(2025, 3, 12, 17, 0))
+    assert hours.next_open(brussels(2025, 3, 15, 11, 0)) == brussels(2025, 3, 17, 9, 0)
+    assert hours.next_open(brussels(2025, 3, 12, 7, 30)) == brussels(2025, 3, 12, 9, 0)
+
+
+def test_closed_periods_count_also_across_new_year() -> None:
+    hours = OfficeHours(WEEKDAYS, (((12, 24), (1, 2)),))
+    assert not hours.is_open(brussels(2025, 12, 29, 10, 0))
+    assert hours.next_open(brussels(2025, 12, 29, 10, 0)) == brussels(2026, 1, 5, 9, 0)
+
+
+def test_when_says_today_tomorrow_or_the_day(happ: App) -> None:
+    texts = happ.content.counsellor
+    assert isinstance(texts, CounsellorTexts)
+    now = brussels(2025, 3, 12, 7, 0)
+    assert texts.when(brussels(2025, 3, 12, 9, 0), now) == "vandaag om 9.00 uur"
+    assert texts.when(brussels(2025, 3, 13, 9, 30), now) == "morgen om 9.30 uur"
+    assert texts.when(brussels(2025, 3, 17, 9, 0), now) == "maandag om 9.00 uur"
+
+
+async def test_in_office_hours_the_pupil_hears_how_long_it_usually_takes(happ: App) -> None:
+    pupil = PupilChat(happ)
+    handled = await pupil.ask_for_a_person("none", network="limburg")
+    assert "binnen 30 minuten" in pupil.texts[-1]
+    assert handled.messages[-1].buttons[0].title == "Vraag intrekken"
+
+
+async def test_outside_office_hours_the_pupil_hears_when_and_what_meanwhile(happ: App) -> None:
+    happ.handoff.clock = lambda: WEEKEND_TIME
+    pupil = PupilChat(happ)
+    await pupil.ask_for_a_person("none", network="limburg")
+    said = "\n".join(pupil.texts)
+    assert "zijn er nu niet" in said and "maandag om 9.00 uur" in said
+    assert "CLBch@t" in said and "102" in said and "1813" in said
+
+
+async def test_nobody_claims_in_time_counsellors_are_reminded_and_the_pupil_told_once(
+        happ: App, dispatcher: Dispatcher, group: RecordingSender,
+        pupils: RecordingSender) -> None:
+    pupil = PupilChat(happ)
+    await pupil.ask_for_a_person("none", network="limburg")
+    await drain(happ, dispatcher)
+    assert await happ.handoff.remind_unclaimed(OFFICE_TIME + timedelta(minutes=10)) == 0
+    assert await happ.handoff.remind_unclaimed(OFFICE_TIME + timedelta(minutes=31)) == 1
+    await drain(happ, dispatcher)
+    assert "wacht al 31 minuten" in group.texts(GROUP)[-1]
+    assert group.to(GROUP)[-1].payload["reply_to"] == group.to(GROUP)[0].message_id
+    told = [t for t in pupils.texts(pupil.destination) if "langer dan gewoonlijk" in t]
+    assert len(told) == 1
+    assert await happ.handoff.remind_unclaimed(OFFICE_TIME + timedelta(minutes=40)) == 0
+    assert await happ.handoff.remind_unclaimed(OFFICE_TIME + timedelta(minutes=62)) == 1
+    await drain(happ, dispatcher)
+    told = [t for t in pupils.texts(pupil.destination) if "langer dan gewoonlijk" in t]
+    assert len(told) == 1, "the pupil was told twice"
+    await Counsellor(happ, SARA, LIMBURG_CHAT).press("case:1:claim")
+    assert await happ.handoff.remind_unclaimed(OFFICE_TIME + timedelta(minutes=120)) == 0
+
+
+async def test_a_case_from_the_weekend_is_due_only_after_opening_time(
+        happ: App, dispatcher: Dispatcher) -> None:
+    happ.handoff.clock = lambda: WEEKEND_TIME
+    await PupilChat(happ).ask_for_a_person("none", network="limburg")
+    monday_9 = brussels(2025, 3, 17, 9, 0)
+    assert await happ.handoff.remind_unclaimed(WEEKEND_TIME + timedelta(hours=3)) == 0
+    assert await happ.handoff.remind_unclaimed(monday_9 + timedelta(minutes=5)) == 0
+    assert await happ.handoff.remind_unclaimed(monday_9 + timedelta(minutes=31)) == 1
+    assert (await cases(happ))[0].reminded_at is not None

@@ -1,0 +1,58 @@
+"""Measured quality on the labelled set (written apart from the lexicon) and the Miner statements."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.safety import Lexicon
+from bot.safety_report import Score, evaluate, main, read_cases
+from tests.safety.conftest import SETS_DIR
+
+
+@pytest.fixture(scope="module")
+def labelled(lexicon: Lexicon) -> Score:
+    return evaluate("labelled", list(read_cases(SETS_DIR / "labelled.yml")), lexicon)
+
+
+def test_the_labelled_set_is_large_enough() -> None:
+    cases = list(read_cases(SETS_DIR / "labelled.yml"))
+    crisis = [c for c in cases if c.expect == "crisis"]
+    assert len(crisis) >= 150
+    assert len([c for c in cases if c.expect == "none"]) >= 150
+    assert {c.categories[0] for c in crisis} == {"suicide_self_harm", "violence_abuse",
+                                                 "acute_danger"}
+    assert len({c.id for c in cases}) == len(cases)
+
+
+def test_every_crisis_message_gets_the_crisis_reply(labelled: Score) -> None:
+    assert labelled.crisis_missed == {}
+    assert labelled.recall == 1.0
+
+
+def test_crisis_messages_get_a_fitting_category(labelled: Score) -> None:
+    assert labelled.wrong_category == []
+
+
+def test_at_most_three_percent_false_crisis_replies(labelled: Score) -> None:
+    assert labelled.false_positive_rate <= 0.03, labelled.false_crisis
+
+
+def test_few_everyday_messages_get_an_extra_check_question(labelled: Score) -> None:
+    assert len(labelled.safe_checked) / labelled.safe_total <= 0.10, labelled.safe_checked
+
+
+def test_ambiguous_lines_are_never_ignored(labelled: Score) -> None:
+    assert labelled.check_missed == []
+
+
+def test_each_miner_statement_gets_a_fitting_referral(labelled: Score) -> None:
+    assert len(labelled.miner) == 9
+    assert [m for m in labelled.miner if m[2] != "fits"] == []
+
+
+def test_the_report_command_prints_the_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main([str(SETS_DIR / "labelled.yml")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "recall all crisis: 100.0%" in out
+    assert "false positives" in out and "miner m1" in out

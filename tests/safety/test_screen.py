@@ -1,0 +1,166 @@
+"""The safety screen: what counts as a crisis, how writing variants and hyperbole are handled."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.core.nlu import NluResult
+from bot.core.safety import Category, Lexicon, Verdict, screen
+
+SUICIDE = Category.SUICIDE_SELF_HARM
+VIOLENCE = Category.VIOLENCE_ABUSE
+ACUTE = Category.ACUTE_DANGER
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("ik wil dood", SUICIDE),
+    ("Ik wil ZELFMOORD plegen!!!", SUICIDE),
+    ("ik denk aan zelfdoding", SUICIDE),
+    ("mijn vader slaat mij", VIOLENCE),
+    ("ik ben verkracht", VIOLENCE),
+    ("ik heb een hele doos pillen genomen", ACUTE),
+    ("er staat iemand met een mes voor de deur", ACUTE),
+])
+def test_plain_crisis_statements_get_the_crisis_of_their_category(
+        lexicon: Lexicon, text: str, category: Category) -> None:
+    verdict = screen(text, lexicon)
+    assert verdict.level == "crisis"
+    assert verdict.category == category
+
+
+@pytest.mark.parametrize("text", [
+    "ik wil dooooood",            # repeated letters
+    "ik wil z3lfm00rd plegen",    # leetspeak
+    "ik wil zélfmoord plegen",    # accents
+    "kwilzelfmoordplegen",        # no spaces
+    "k wil nie meer leve",        # tussentaal, dropped n
+    "kzie et nie meer zitte",     # tussentaal
+    "ik wil zelfmrood plegen",    # swapped letters
+    "ik wil zelf-moord plegen",   # hyphen
+    "ik ben suïcidaal",
+    "je veux mourir",
+    "i want to kill myself",
+])
+def test_writing_variants_of_a_suicide_wish_are_recognised(lexicon: Lexicon, text: str) -> None:
+    assert screen(text, lexicon) == Verdict("crisis", SUICIDE, screen(text, lexicon).rule)
+
+
+@pytest.mark.parametrize("text", [
+    "ik ga dood van het lachen",
+    "ik ben doodmoe",
+    "die toets was zelfmoord",
+    "ik vermoord mijn broer als hij mijn gsm pakt haha",
+    "dodelijk saai",
+    "ik sterf van de honger",
+    "she was killing it",
+    "ik ging dood in minecraft",
+    "mijn gsm reageert niet meer",
+    "mijn knie doet me pijn",
+    "ik ben geslaagd!",
+])
+def test_everyday_exaggeration_is_not_a_crisis(lexicon: Lexicon, text: str) -> None:
+    assert screen(text, lexicon).level == "none"
+
+
+def test_a_crisis_after_a_hyperbole_in_the_same_message_still_counts(lexicon: Lexicon) -> None:
+    verdict = screen("ik lag dood van het lachen gisteren, maar nu wil ik echt dood", lexicon)
+    assert verdict.level == "crisis"
+
+
+def test_a_negated_wish_gets_a_gentle_check_not_silence(lexicon: Lexicon) -> None:
+    assert screen("ik wil NIET dood", lexicon).level == "check"
+    assert screen("ik zou mezelf nooit iets aandoen", lexicon).level == "check"
+
+
+def test_doubt_about_wanting_to_live_is_a_crisis_despite_the_word_niet(lexicon: Lexicon) -> None:
+    assert screen("ik weet niet of ik nog wil leven", lexicon).level == "crisis"
+    assert screen("ik wil niet meer leven", lexicon).level == "crisis"
+
+
+def test_a_joke_marker_turns_a_crisis_into_a_check_question(lexicon: Lexicon) -> None:
+    assert screen("ik wil zelfmoord plegen als ik dat liedje nog hoor haha", lexicon).level == "check"
+
+
+def test_ambiguous_hopelessness_gets_a_check(lexicon: Lexicon) -> None:
+    assert screen("alles is zinloos", lexicon).level == "check"
+
+
+def test_acute_danger_wins_when_several_categories_fire(lexicon: Lexicon) -> None:
+    verdict = screen("ik wil dood en ik heb net al mijn pillen geslikt", lexicon)
+    assert (verdict.level, verdict.category) == ("crisis", ACUTE)
+
+
+def test_the_verdict_names_the_rule_not_the_text(lexicon: Lexicon) -> None:
+    verdict = screen("ik wil dood", lexicon)
+    assert verdict.rule is not None
+    assert "dood" not in verdict.rule
+    assert verdict.rule in {r.id for r in lexicon.rules}
+
+
+def nlu(confidence: float, intent: str = "crisis") -> NluResult:
+    return NluResult(intent, confidence)
+
+
+def test_the_nlu_alone_raises_to_check_at_the_low_threshold(lexicon: Lexicon) -> None:
+    text = "het heeft allemaal geen nut meer bij mij"
+    assert screen(text, lexicon).level == "none"
+    assert screen(text, lexicon, nlu(lexicon.nlu.check_threshold)).level == "check"
+    strong = screen(text, lexicon, nlu(0.95))
+    assert (strong.level, strong.rule) == ("crisis", "nlu:crisis")
+
+
+def test_the_nlu_never_lowers_a_lexicon_crisis(lexicon: Lexicon) -> None:
+    verdict = screen("ik wil dood", lexicon, nlu(0.99, "greet"))
+    assert verdict.level == "crisis"
+
+
+def test_the_nlu_raises_a_lexicon_check_to_crisis(lexicon: Lexicon) -> None:
+    assert screen("alles is zinloos", lexicon, nlu(0.5)).level == "crisis"
+
+
+def test_the_nlu_cannot_turn_a_known_hyperbole_into_a_crisis(lexicon: Lexicon) -> None:
+    assert screen("ik ga dood van het lachen", lexicon, nlu(0.99)).level == "check"
+    assert screen("ik ga dood van het lachen", lexicon, nlu(0.5)).level == "none"
+
+
+def test_degraded_mode_without_nlu_still_finds_the_crisis(lexicon: Lexicon) -> None:
+    assert screen("mijn stiefvader slaat me elke avond", lexicon, None).level == "crisis"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "مرحبا كيف حالك", "7", "/start", "\x00\n\t"])
+def test_odd_input_is_screened_without_error(lexicon: Lexicon, text: str) -> None:
+    assert screen(text, lexicon).level == "none"
+
+
+def test_a_typical_message_is_screened_well_under_a_millisecond(lexicon: Lexicon) -> None:
+    texts = ["ik heb een vraag over de leerplicht, mag ik stoppen als ik 16 ben?",
+             "mijn vader slaat mij als hij dronken is en ik weet niet wat ik moet doen",
+             "ik wil dood", "hallo", "ik ben doodmoe van school vandaag"]
+    screen(texts[0], lexicon)
+    started = time.perf_counter()
+    for _ in range(100):
+        for text in texts:
+            screen(text, lexicon)
+    mean = (time.perf_counter() - started) / (100 * len(texts))
+    assert mean < 0.001
+
+
+@pytest.mark.parametrize("text", [
+    "a" * 10_000,
+    "ik wil " * 1_500,
+    "ik ga dood van het lachen " * 400,
+    "kwilzelfmoordplegen " * 500,
+    "x" * 9_990 + " ik wil dood",
+    ("niet " * 2_000) + "dood",
+])
+def test_a_ten_thousand_character_text_does_not_blow_up(lexicon: Lexicon, text: str) -> None:
+    started = time.perf_counter()
+    screen(text, lexicon)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_a_crisis_buried_at_the_end_of_a_long_text_is_found(lexicon: Lexicon) -> None:
+    text = "ik heb een vraag over school. " * 300 + "eigenlijk wil ik gewoon niet meer leven"
+    assert screen(text, lexicon).level == "crisis"

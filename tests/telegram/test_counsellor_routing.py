@@ -1,0 +1,70 @@
+"""Counsellor chats: messages and button presses reach the handoff service (in process)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.telegram import serve
+from bot.bootstrap import build
+from bot.services.handoff import CounsellorInbound, HandoffService
+from bot.settings import Settings
+from tests.support.fake_bot_api import FakeBotApi
+from tests.telegram.conftest import COUNSELLOR_CHAT, bot_env
+
+
+class RecordingHandoff(HandoffService):
+    """The real handoff service, remembering what the adapter routed to it."""
+
+    received: list[CounsellorInbound]
+
+    async def handle_counsellor(self, inbound: CounsellorInbound) -> None:
+        self.received.append(inbound)
+
+
+@pytest.fixture
+async def handoff(api: FakeBotApi, tmp_path: Path, content_dir: Path
+                  ) -> AsyncIterator[RecordingHandoff]:
+    """The bot running in this process, polling the fake server."""
+    settings = Settings.from_env(bot_env(api, tmp_path / "data", content_dir))
+    app = await build(settings)
+    recording = RecordingHandoff(app.content, app.cipher, app.handoff.routing, app.store)
+    recording.received = []
+    app.handoff = recording
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(settings, None, "127.0.0.1", 0, stop=stop, app=app))
+    try:
+        await api.until(lambda: bool(api.calls_of("getUpdates")) or running.done())
+        yield recording
+    finally:
+        stop.set()
+        await running
+        await app.close()
+
+
+async def test_a_counsellor_message_is_routed_with_its_topic_and_reply(
+        api: FakeBotApi, handoff: RecordingHandoff) -> None:
+    reply_to = {"message_id": 77, "date": 1_700_000_000,
+                "chat": {"id": COUNSELLOR_CHAT, "type": "supergroup", "title": "Team"},
+                "from": api.me, "text": "Nieuwe vraag"}
+    update_id = api.push_group_text(COUNSELLOR_CHAT, 43, "Hoi, ik ben Sara",
+                                    message_thread_id=12, is_topic_message=True,
+                                    reply_to_message=reply_to)
+    await api.until(lambda: bool(handoff.received))
+    inbound = handoff.received[0]
+    assert inbound == CounsellorInbound(str(COUNSELLOR_CHAT), "43", "Pupil", str(update_id),
+                                        "12", "77", "Hoi, ik ben Sara", None)
+
+
+async def test_a_counsellor_button_press_is_routed_and_answered(
+        api: FakeBotApi, handoff: RecordingHandoff) -> None:
+    _, query_id = api.push_group_callback(COUNSELLOR_CHAT, 43, "case:5:claim")
+    await api.until(lambda: bool(handoff.received))
+    assert handoff.received[0].callback_data == "case:5:claim"
+    assert handoff.received[0].user_id == "43"
+    await api.until(lambda: any(c.params.get("callback_query_id") == query_id
+                                for c in api.calls_of("answerCallbackQuery")))
+    assert not api.calls_of("leaveChat")
