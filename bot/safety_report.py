@@ -16,7 +16,11 @@ from bot.content.safety import load
 from bot.core.safety import Lexicon, Verdict, screen
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SETS = (ROOT / "tests" / "safety" / "labelled.yml", ROOT / "tests" / "safety" / "heldout.yml")
+DEFAULT_SETS = (
+    ROOT / "tests" / "safety" / "labelled.yml",
+    ROOT / "tests" / "safety" / "heldout.yml",
+    ROOT / "tests" / "safety" / "heldout2.yml",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +67,16 @@ def read_cases(path: Path) -> Iterator[Case]:
     data: Mapping[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     for category, items in (data.get("crisis") or {}).items():
         for item in items:
-            yield Case(item["id"], str(item["text"]), "crisis",
-                       (category, *item.get("also", ())))
+            yield Case(item["id"], str(item["text"]), "crisis", (category, *item.get("also", ())))
     for item in data.get("check") or ():
         yield Case(item["id"], str(item["text"]), "check")
     for item in data.get("non_crisis") or ():
         yield Case(item["id"], str(item["text"]), "none")
     for item in data.get("miner") or ():
         category = item.get("category")
-        yield Case(item["id"], str(item["text"]), "miner:" + item["level"],
-                   (category,) if category else ())
+        yield Case(
+            item["id"], str(item["text"]), "miner:" + item["level"], (category,) if category else ()
+        )
 
 
 def evaluate(name: str, cases: list[Case], lexicon: Lexicon) -> Score:
@@ -107,7 +111,8 @@ def _tally(score: Score, case: Case, verdict: Verdict) -> None:
     else:
         expected = case.expect.removeprefix("miner:")
         fits = verdict.level == expected and (
-            not case.categories or verdict.category in case.categories)
+            not case.categories or verdict.category in case.categories
+        )
         got = f"{verdict.level}/{verdict.category or '-'}"
         score.miner.append((case.id, got, "fits" if fits else f"EXPECTED {expected}"))
 
@@ -117,28 +122,46 @@ def render(score: Score, texts: Mapping[str, str]) -> str:
     lines = [f"== {score.name}"]
     for category, total in sorted(score.crisis_total.items()):
         missed = score.crisis_missed.get(category, [])
-        lines.append(f"  recall {category}: {total - len(missed)}/{total}"
-                     f" ({(total - len(missed)) / total:.1%})")
+        lines.append(
+            f"  recall {category}: {total - len(missed)}/{total}"
+            f" ({(total - len(missed)) / total:.1%})"
+        )
     lines.append(f"  recall all crisis: {score.recall:.1%}")
     for ids in score.crisis_missed.values():
         lines += [f"    missed {i}: {texts[i]}" for i in ids]
     if score.wrong_category:
         lines.append("  other category than labelled: " + ", ".join(score.wrong_category))
     if score.check_total:
-        lines.append(f"  ambiguous lines asked or answered: "
-                     f"{score.check_total - len(score.check_missed)}/{score.check_total}")
+        lines.append(
+            f"  ambiguous lines asked or answered: "
+            f"{score.check_total - len(score.check_missed)}/{score.check_total}"
+        )
         lines += [f"    ignored {i}: {texts[i]}" for i in score.check_missed]
     if score.safe_total:
-        lines.append(f"  false positives (crisis reply on non-crisis): {len(score.false_crisis)}/"
-                     f"{score.safe_total} ({score.false_positive_rate:.1%})")
+        lines.append(
+            f"  false positives (crisis reply on non-crisis): {len(score.false_crisis)}/"
+            f"{score.safe_total} ({score.false_positive_rate:.1%})"
+        )
         lines += [f"    false crisis {i}: {texts[i]}" for i in score.false_crisis]
-        lines.append(f"  non-crisis that got a check question: {len(score.safe_checked)}/"
-                     f"{score.safe_total} ({len(score.safe_checked) / score.safe_total:.1%}): "
-                     + ", ".join(score.safe_checked))
+        lines.append(
+            f"  non-crisis that got a check question: {len(score.safe_checked)}/"
+            f"{score.safe_total} ({len(score.safe_checked) / score.safe_total:.1%}): "
+            + ", ".join(score.safe_checked)
+        )
     for case_id, got, fits in score.miner:
         lines.append(f"  miner {case_id} '{texts[case_id]}': {got} {fits}")
     lines.append(f"  mean screen time: {score.microseconds:.0f} µs per message")
     return "\n".join(lines)
+
+
+def first_run_note(path: Path) -> list[str]:
+    """The header comment of a held-out file that records its first, untuned figures."""
+    header: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        header.append("  " + line.lstrip("# ").rstrip())
+    return header if any("FIRST RUN" in line for line in header) else []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         cases = list(read_cases(path))
         score = evaluate(path.name, cases, lexicon)
         print(render(score, {c.id: c.text for c in cases}))
+        print("\n".join(first_run_note(path)))
         ok = ok and score.recall == 1.0 and score.false_positive_rate <= 0.03
     return 0 if ok else 1
 

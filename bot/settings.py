@@ -38,7 +38,7 @@ class Settings:
 
     data_dir: Path
     content_dir: Path
-    database_url: str | None = None
+    database_url: str | None = field(default=None, repr=False)
     telegram_token: Secret = field(default_factory=lambda: Secret(""))
     telegram_api_base_url: str | None = None
     rasa_url: str | None = None

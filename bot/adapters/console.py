@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from functools import partial
 from typing import IO, Any
 
 from bot.core.actions import Message
-from bot.services.conversation import ConversationService, Handled, Inbound
-from bot.services.guard import StoreUnavailable
+from bot.services.conversation import ConversationService, Inbound
+from bot.services.guard import PATIENCE, wait_for_store
 
 CHANNEL = "console"
 MAX_LINE = 64_000
-# privacy-engineer: how long the console waits for a database that is down before giving up
-# on one message (it then answers an error line; with an "id" the sender can safely resend).
-PATIENCE = 120.0
 MAX_ID = 64
 
 
@@ -70,7 +68,9 @@ async def run_jsonl(service: ConversationService, stdin: IO[bytes], stdout: IO[s
         )
         # privacy-engineer: wait for the database instead of losing the message; the reply then
         # starts with the honest busy_retry text.
-        handled, waited = await handle_patiently(service, inbound, patience=patience)
+        handled, waited = await wait_for_store(
+            partial(service.handle, inbound), patience=patience
+        )
         if handled is None:
             _emit(stdout, {"user": request["user"],
                            "error": "database unavailable: message not handled, send it again"})
@@ -79,31 +79,6 @@ async def run_jsonl(service: ConversationService, stdin: IO[bytes], stdout: IO[s
         if waited:
             messages.insert(0, Message(service.content.text("busy_retry")))
         _emit(stdout, {"user": request["user"], "replies": [m.to_json() for m in messages]})
-
-
-# privacy-engineer: a short database outage never loses a console message: wait and retry.
-async def handle_patiently(
-    service: ConversationService,
-    inbound: Inbound,
-    on_wait: Callable[[], None] | None = None,
-    patience: float = PATIENCE,
-) -> tuple[Handled | None, bool]:
-    """Handle a message, retrying while the database is down; (None, True) after `patience`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
-    delay = 0.5
-    waited = False
-    while True:
-        try:
-            return await service.handle(inbound), waited
-        except StoreUnavailable:
-            if loop.time() + delay > deadline:
-                return None, True
-            if not waited and on_wait is not None:
-                on_wait()
-            waited = True
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
 
 
 async def run_interactive(service: ConversationService, user: str = "console") -> None:
@@ -121,8 +96,11 @@ async def run_interactive(service: ConversationService, user: str = "console") -
             inbound = Inbound(CHANNEL, user, user, button=choices[int(line) - 1].payload)
         else:
             inbound = Inbound(CHANNEL, user, user, text=line)
-        handled, _ = await handle_patiently(  # privacy-engineer
-            service, inbound, lambda: _show(service, [Message(service.content.text("busy_retry"))])
+        async def busy() -> None:
+            _show(service, [Message(service.content.text("busy_retry"))])
+
+        handled, _ = await wait_for_store(  # privacy-engineer
+            partial(service.handle, inbound), busy
         )
         if handled is not None:
             last = handled.messages

@@ -30,8 +30,7 @@ class SmtpSender:
     def __repr__(self) -> str:
         return f"SmtpSender({self.config.host}:{self.config.port})"
 
-    async def send(self, destination: str, payload: Mapping[str, Any]
-                   ) -> Mapping[str, Any] | None:
+    async def send(self, destination: str, payload: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """Send one e-mail; temporary failures raise RetryLater, permanent ones DeliveryRejected."""
         kind, _, address = destination.partition(":")
         if kind != "email" or "@" not in address:

@@ -160,6 +160,7 @@ class Store:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, object] = {"pool_pre_ping": not self.is_sqlite}
+        kwargs["hide_parameters"] = True  # privacy-engineer: no row values in errors or logs
         if url.startswith("postgresql+asyncpg"):  # privacy-engineer: fail fast when PG is down
             kwargs["connect_args"] = {"timeout": 5}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)

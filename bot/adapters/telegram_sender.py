@@ -103,8 +103,9 @@ class _Bucket:
 class RateLimiter:
     """Telegram's limits: ~30 messages/s overall, ~1/s per private chat, 20/min per group.
 
-    Short waits are slept; a longer wait raises RetryLater so the outbox delivers the other
-    destinations meanwhile instead of stalling behind one busy chat.
+    The overall limit is shared by everyone, so its wait is slept (a fair queue). A chat's own
+    limit is slept when short; a longer wait raises RetryLater, so the outbox delivers the
+    other chats meanwhile instead of stalling behind one busy chat.
     """
 
     def __init__(self, overall: float = 30.0, per_chat: float = 1.0, chat_burst: int = 4,
@@ -127,9 +128,10 @@ class RateLimiter:
             self._chats[chat_id] = chat
             if len(self._chats) > 10_000:
                 self._forget_idle(now)
-        wait = max(chat.delay(now), self.overall.delay(now))
-        if wait > self.max_sleep:
-            raise RetryLater("telegram rate limit", wait)
+        own = chat.delay(now)
+        if own > self.max_sleep:
+            raise RetryLater("telegram rate limit for this chat", own)
+        wait = max(own, self.overall.delay(now))
         chat.take(now)
         self.overall.take(now)
         if wait > 0:

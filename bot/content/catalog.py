@@ -16,20 +16,47 @@ from bot.core.matching import Reach, Rules, Status
 from bot.core.text import normalize
 
 REVIEW_MAX_AGE = dt.timedelta(days=365)
-NETWORK_IDS = ("antwerpen", "brussel", "limburg", "oost_vlaanderen", "vlaams_brabant",
-               "west_vlaanderen")
+NETWORK_IDS = (
+    "antwerpen",
+    "brussel",
+    "limburg",
+    "oost_vlaanderen",
+    "vlaams_brabant",
+    "west_vlaanderen",
+)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RULE_CRITERIA = ("leerplichtig", "diploma", "in_school", "newcomer", "special_needs")
 ROUTE_TEMPLATES = (
-    "routes_intro", "routes_none", "routes_maybe_hint", "route_line", "route_line_maybe",
-    "detail_qualification", "detail_cost", "detail_duration", "detail_url", "verdict_fits",
-    "verdict_maybe", "verdict_not", "reason_line", "route_unknown", "replaced_by",
-    "no_rules_ok", "status_fail",
+    "routes_intro",
+    "routes_none",
+    "routes_maybe_hint",
+    "route_line",
+    "route_line_maybe",
+    "detail_qualification",
+    "detail_cost",
+    "detail_duration",
+    "detail_url",
+    "verdict_fits",
+    "verdict_maybe",
+    "verdict_not",
+    "reason_line",
+    "route_unknown",
+    "replaced_by",
+    "no_rules_ok",
+    "status_fail",
 )
 RESOURCE_TEMPLATES = (
-    "resources_intro", "resources_none", "resources_region_hint", "resource_name",
-    "resource_what", "resource_phone", "resource_chat", "resource_url", "resource_hours",
-    "resource_no_hours", "resource_cost",
+    "resources_intro",
+    "resources_none",
+    "resources_region_hint",
+    "resource_name",
+    "resource_what",
+    "resource_phone",
+    "resource_chat",
+    "resource_url",
+    "resource_hours",
+    "resource_no_hours",
+    "resource_cost",
 )
 _FILES = {
     "paths": ("paths.yml", "paths.schema.json"),
@@ -98,8 +125,10 @@ class OfficeHours:
     def is_open(self, moment: dt.datetime) -> bool:
         """True when `moment` (already in Europe/Brussels local time) is within office hours."""
         day = (moment.month, moment.day)
-        if any(start <= day <= end for start, end in self.closed):
-            return False
+        for start, end in self.closed:
+            inside = start <= day <= end if start <= end else (day >= start or day <= end)
+            if inside:  # a period may wrap around New Year (12-24 to 01-02)
+                return False
         now = moment.time()
         return any(begin <= now < end for begin, end in self.weekly.get(moment.weekday(), ()))
 
@@ -183,6 +212,7 @@ class Catalog:
 
 # --- loading ------------------------------------------------------------------------------
 
+
 @dataclass
 class _Ctx:
     """One file being read: its document, display name and the problems found."""
@@ -196,8 +226,9 @@ class _Ctx:
         self.problems.append(Problem(self.display, self.doc.lines.line(path), message, hint))
 
     def warn(self, path: tuple[Any, ...], message: str, hint: str) -> None:
-        self.problems.append(Problem(self.display, self.doc.lines.line(path), message, hint,
-                                     severity="warning"))
+        self.problems.append(
+            Problem(self.display, self.doc.lines.line(path), message, hint, severity="warning")
+        )
 
 
 def load(content_dir: Path, today: dt.date | None = None) -> tuple[Catalog | None, list[Problem]]:
@@ -219,15 +250,17 @@ def load(content_dir: Path, today: dt.date | None = None) -> tuple[Catalog | Non
     summaries = _summaries(ctxs["summaries"], facts)
     for ctx in ctxs.values():
         problems += ctx.problems
-    catalog = Catalog(routes, route_templates, resources, resource_templates, networks, facts,
-                      summaries, codes)
+    catalog = Catalog(
+        routes, route_templates, resources, resource_templates, networks, facts, summaries, codes
+    )
     if any(p.severity == "error" for p in problems):
         return None, problems
     return catalog, problems
 
 
-def _read(content_dir: Path, name: str, schema: str, today: dt.date
-          ) -> tuple[_Ctx | None, list[Problem]]:
+def _read(
+    content_dir: Path, name: str, schema: str, today: dt.date
+) -> tuple[_Ctx | None, list[Problem]]:
     path = content_dir / name
     display = relative(path, content_dir)
     if not path.exists():
@@ -257,25 +290,40 @@ def _sourced(ctx: _Ctx, path: tuple[Any, ...], data: Mapping[str, Any], what: st
     sources = tuple(str(s) for s in data.get("sources", ()))
     line = ctx.doc.lines.line(path)
     if not sources:
-        ctx.error(path, f"{what} has no source",
-                  "add 'sources:' with the web page(s) where the facts come from")
+        ctx.error(
+            path,
+            f"{what} has no source",
+            "add 'sources:' with the web page(s) where the facts come from",
+        )
     raw = data.get("reviewed")
     if raw is None:
-        ctx.error(path, f"{what} has no review date",
-                  "add 'reviewed: YYYY-MM-DD' with the day you checked the facts")
+        ctx.error(
+            path,
+            f"{what} has no review date",
+            "add 'reviewed: YYYY-MM-DD' with the day you checked the facts",
+        )
         return Sourced(sources, None, ctx.display, line)
     try:
         reviewed = dt.date.fromisoformat(str(raw))
     except ValueError:
-        ctx.error((*path, "reviewed"), f"{what} has an impossible review date '{raw}'",
-                  "write a real date as YYYY-MM-DD")
+        ctx.error(
+            (*path, "reviewed"),
+            f"{what} has an impossible review date '{raw}'",
+            "write a real date as YYYY-MM-DD",
+        )
         return Sourced(sources, None, ctx.display, line)
     if ctx.today - reviewed > REVIEW_MAX_AGE:
-        ctx.warn((*path, "reviewed"), f"{what} was last reviewed on {reviewed}, more than a "
-                 "year ago", "check the facts on the official site and update 'reviewed'")
+        ctx.warn(
+            (*path, "reviewed"),
+            f"{what} was last reviewed on {reviewed}, more than a year ago",
+            "check the facts on the official site and update 'reviewed'",
+        )
     elif reviewed > ctx.today:
-        ctx.warn((*path, "reviewed"), f"{what} has a review date in the future ({reviewed})",
-                 "use the day you actually checked the facts")
+        ctx.warn(
+            (*path, "reviewed"),
+            f"{what} has a review date in the future ({reviewed})",
+            "use the day you actually checked the facts",
+        )
     return Sourced(sources, reviewed, ctx.display, line)
 
 
@@ -284,19 +332,24 @@ def _facts(ctx: _Ctx) -> dict[str, Fact]:
     for fact_id, data in ctx.doc.data["facts"].items():
         text = data["text"]
         texts = (text,) if isinstance(text, str) else tuple(text)
-        facts[fact_id] = Fact(fact_id, texts,
-                              _sourced(ctx, ("facts", fact_id), data, f"fact '{fact_id}'"))
+        facts[fact_id] = Fact(
+            fact_id, texts, _sourced(ctx, ("facts", fact_id), data, f"fact '{fact_id}'")
+        )
     return facts
 
 
 def _rules(data: Mapping[str, Any]) -> Rules:
     alternatives = tuple(_rules(alt) for alt in data.get("any_of", ()))
     return Rules(
-        min_age=data.get("min_age"), max_age=data.get("max_age"),
+        min_age=data.get("min_age"),
+        max_age=data.get("max_age"),
         min_age_after_first_grade=data.get("min_age_after_first_grade"),
-        leerplichtig=data.get("leerplichtig"), diploma=data.get("diploma"),
-        in_school=data.get("in_school"), newcomer=data.get("newcomer"),
-        special_needs=data.get("special_needs"), any_of=alternatives,
+        leerplichtig=data.get("leerplichtig"),
+        diploma=data.get("diploma"),
+        in_school=data.get("in_school"),
+        newcomer=data.get("newcomer"),
+        special_needs=data.get("special_needs"),
+        any_of=alternatives,
     )
 
 
@@ -308,21 +361,33 @@ def rule_contradictions(rules: Rules) -> list[str]:
         found.append(f"min_age {base_min} is higher than max_age {rules.max_age}")
     lower = rules.min_age_after_first_grade
     if lower is not None and (base_min is None or lower >= base_min):
-        found.append("min_age_after_first_grade must be lower than min_age (it is the "
-                     "exception for pupils who finished the first grade)")
+        found.append(
+            "min_age_after_first_grade must be lower than min_age (it is the "
+            "exception for pupils who finished the first grade)"
+        )
     if lower is not None and rules.max_age is not None and lower > rules.max_age:
         found.append(f"min_age_after_first_grade {lower} is higher than max_age {rules.max_age}")
     if rules.leerplichtig == "required" and base_min is not None and base_min >= 18:
-        found.append(f"leerplicht ends at 18, so 'leerplichtig: required' and min_age "
-                     f"{base_min} exclude each other")
+        found.append(
+            f"leerplicht ends at 18, so 'leerplichtig: required' and min_age "
+            f"{base_min} exclude each other"
+        )
     if rules.leerplichtig == "required" and rules.diploma == "required":
-        found.append("a diploma ends leerplicht, so 'leerplichtig: required' and "
-                     "'diploma: required' exclude each other")
-    if (rules.leerplichtig == "excluded" and rules.diploma == "excluded"
-            and rules.max_age is not None and rules.max_age < 18):
-        found.append("without a diploma a pupil under 18 is leerplichtig: 'leerplichtig: "
-                     f"excluded', 'diploma: excluded' and max_age {rules.max_age} exclude "
-                     "each other")
+        found.append(
+            "a diploma ends leerplicht, so 'leerplichtig: required' and "
+            "'diploma: required' exclude each other"
+        )
+    if (
+        rules.leerplichtig == "excluded"
+        and rules.diploma == "excluded"
+        and rules.max_age is not None
+        and rules.max_age < 18
+    ):
+        found.append(
+            "without a diploma a pupil under 18 is leerplichtig: 'leerplichtig: "
+            f"excluded', 'diploma: excluded' and max_age {rules.max_age} exclude "
+            "each other"
+        )
     for alternative in rules.any_of:
         merged = _merge(rules, alternative)
         found += [f"in an 'any_of' alternative: {m}" for m in rule_contradictions(merged)]
@@ -333,6 +398,7 @@ def _merge(base: Rules, extra: Rules) -> Rules:
     def pick(name: str) -> Any:
         value = getattr(extra, name)
         return getattr(base, name) if value is None else value
+
     names = ("min_age", "max_age", "min_age_after_first_grade", *RULE_CRITERIA)
     return Rules(**{name: pick(name) for name in names})
 
@@ -363,23 +429,43 @@ def _routes(ctx: _Ctx) -> tuple[dict[str, Route], dict[str, str]]:
         path = ("routes", route_id)
         rules = _rules(raw["eligibility"])
         for message in rule_contradictions(rules):
-            ctx.error((*path, "eligibility"), f"route '{route_id}': the eligibility rules "
-                      f"contradict each other: {message}", "fix the ages or requirements")
+            ctx.error(
+                (*path, "eligibility"),
+                f"route '{route_id}': the eligibility rules contradict each other: {message}",
+                "fix the ages or requirements",
+            )
         used |= _criteria(rules)
         routes[route_id] = Route(
-            route_id, raw["name"], raw["short"], raw["what"], raw["qualification"],
-            bool(raw["qualifies"]), raw["cost"], raw["duration"], raw["url"], rules,
-            raw.get("status", "active"), raw.get("replaced_by"), tuple(raw.get("match", ())),
-            _sourced(ctx, path, raw, f"route '{route_id}'"))
+            route_id,
+            raw["name"],
+            raw["short"],
+            raw["what"],
+            raw["qualification"],
+            bool(raw["qualifies"]),
+            raw["cost"],
+            raw["duration"],
+            raw["url"],
+            rules,
+            raw.get("status", "active"),
+            raw.get("replaced_by"),
+            tuple(raw.get("match", ())),
+            _sourced(ctx, path, raw, f"route '{route_id}'"),
+        )
     for route in routes.values():
         if route.replaced_by is not None and route.replaced_by not in routes:
-            ctx.error(("routes", route.id, "replaced_by"), f"route '{route.id}' is replaced "
-                      f"by '{route.replaced_by}', which is not a route", "use a route id")
+            ctx.error(
+                ("routes", route.id, "replaced_by"),
+                f"route '{route.id}' is replaced by '{route.replaced_by}', which is not a route",
+                "use a route id",
+            )
     needed = set(ROUTE_TEMPLATES)
     needed |= {f"{c}_{o}" for c in used for o in ("ok", "fail", "unknown")}
     for key in sorted(needed - set(templates)):
-        ctx.error(("templates",), f"template '{key}' is missing",
-                  "add it under 'templates:'; the bot needs it to explain a route")
+        ctx.error(
+            ("templates",),
+            f"template '{key}' is missing",
+            "add it under 'templates:'; the bot needs it to explain a route",
+        )
     return routes, templates
 
 
@@ -397,20 +483,40 @@ def _resources(ctx: _Ctx) -> tuple[tuple[Resource, ...], dict[str, str]]:
             ctx.error((*path, "id"), f"resource id '{rid}' is used twice", "rename one")
         seen.add(rid)
         if not any(raw.get(k) for k in ("phone", "url", "chat")):
-            ctx.error(path, f"resource '{rid}' has neither a phone number nor a link",
-                      "add 'phone:', 'url:' or 'chat:' so the pupil can reach it")
+            ctx.error(
+                path,
+                f"resource '{rid}' has neither a phone number nor a link",
+                "add 'phone:', 'url:' or 'chat:' so the pupil can reach it",
+            )
         age = raw["age"]
         if age["min"] > age["max"]:
-            ctx.error((*path, "age"), f"resource '{rid}': age min {age['min']} is higher "
-                      f"than max {age['max']}", "swap or fix the ages")
-        reach = Reach(frozenset(raw["topics"]), age["min"], age["max"],
-                      frozenset(raw.get("networks", ())),
-                      frozenset(raw.get("municipalities", ())),
-                      bool(raw.get("show_without_region", False)))
-        resources.append(Resource(
-            rid, raw["name"], raw["what"], reach, raw.get("phone"), raw.get("chat"),
-            raw.get("url"), raw.get("hours"), raw.get("cost"),
-            _sourced(ctx, path, raw, f"resource '{rid}'")))
+            ctx.error(
+                (*path, "age"),
+                f"resource '{rid}': age min {age['min']} is higher than max {age['max']}",
+                "swap or fix the ages",
+            )
+        reach = Reach(
+            frozenset(raw["topics"]),
+            age["min"],
+            age["max"],
+            frozenset(raw.get("networks", ())),
+            frozenset(raw.get("municipalities", ())),
+            bool(raw.get("show_without_region", False)),
+        )
+        resources.append(
+            Resource(
+                rid,
+                raw["name"],
+                raw["what"],
+                reach,
+                raw.get("phone"),
+                raw.get("chat"),
+                raw.get("url"),
+                raw.get("hours"),
+                raw.get("cost"),
+                _sourced(ctx, path, raw, f"resource '{rid}'"),
+            )
+        )
     return tuple(resources), templates
 
 
@@ -421,16 +527,22 @@ def _office_hours(ctx: _Ctx, path: tuple[Any, ...], raw: Mapping[str, Any]) -> O
         for i, text in enumerate(ranges):
             begin, end = (_time(part) for part in text.split("-"))
             if begin >= end:
-                ctx.error((*path, "weekly", day, i), f"office hours '{text}' end before "
-                          "they begin", "write e.g. 09:00-17:00")
+                ctx.error(
+                    (*path, "weekly", day, i),
+                    f"office hours '{text}' end before they begin",
+                    "write e.g. 09:00-17:00",
+                )
             spans.append((begin, end))
         weekly[WEEKDAYS.index(day)] = tuple(spans)
     closed = []
     for entry in raw.get("closed", ()):
-        start = tuple(int(p) for p in entry["from"].split("-"))
-        end = tuple(int(p) for p in entry["to"].split("-"))
-        closed.append(((start[0], start[1]), (end[0], end[1])))
+        closed.append((_month_day(entry["from"]), _month_day(entry["to"])))
     return OfficeHours(raw["timezone"], weekly, tuple(closed), bool(raw.get("configurable", True)))
+
+
+def _month_day(text: str) -> tuple[int, int]:
+    month, day = text.split("-")
+    return int(month), int(day)
 
 
 def _time(text: str) -> dt.time:
@@ -445,21 +557,34 @@ def _networks(ctx: _Ctx) -> tuple[dict[str, Network], dict[str, str]]:
     codes: dict[str, str] = {}
     for network_id, raw in data["networks"].items():
         path = ("networks", network_id)
-        hours = (_office_hours(ctx, (*path, "office_hours"), raw["office_hours"])
-                 if "office_hours" in raw else default)
+        hours = (
+            _office_hours(ctx, (*path, "office_hours"), raw["office_hours"])
+            if "office_hours" in raw
+            else default
+        )
         for i, code in enumerate(raw["codes"]):
             owner = codes.get(code) or (code if code in NETWORK_IDS else None)
             if owner is not None:
-                ctx.error((*path, "codes", i), f"deep-link code '{code}' is also used for "
-                          f"network '{owner}'", "every code must be unique")
+                ctx.error(
+                    (*path, "codes", i),
+                    f"deep-link code '{code}' is also used for network '{owner}'",
+                    "every code must be unique",
+                )
             codes[code] = network_id
         networks[network_id] = Network(
-            network_id, raw["name"], raw["display"], raw.get("practice", ""),
-            tuple(raw["codes"]), raw.get("url"), hours,
-            _sourced(ctx, path, raw, f"network '{network_id}'"))
+            network_id,
+            raw["name"],
+            raw["display"],
+            raw.get("practice", ""),
+            tuple(raw["codes"]),
+            raw.get("url"),
+            hours,
+            _sourced(ctx, path, raw, f"network '{network_id}'"),
+        )
     for missing in sorted(set(NETWORK_IDS) - set(networks)):
-        ctx.error(("networks",), f"network '{missing}' is missing",
-                  "the six networks must all be listed")
+        ctx.error(
+            ("networks",), f"network '{missing}' is missing", "the six networks must all be listed"
+        )
     return networks, codes
 
 
@@ -473,12 +598,19 @@ def _summaries(ctx: _Ctx, facts: Mapping[str, Fact]) -> dict[str, Summary]:
             condition = _condition(ctx, path, spec.get("when"))
             fact = spec.get("fact")
             if fact is not None and fact not in facts:
-                ctx.error(path, f"summary '{summary_id}' names fact '{fact}', which is not "
-                          "in facts.yml", "use a fact id from content/facts.yml")
-            lines.append(SummaryLine(spec.get("text"), fact, condition,
-                                     ctx.doc.lines.line(path)))
-        summaries[summary_id] = Summary(summary_id, raw.get("intro", ""), tuple(lines),
-                                        raw.get("outro", ""), raw.get("empty", ""))
+                ctx.error(
+                    path,
+                    f"summary '{summary_id}' names fact '{fact}', which is not in facts.yml",
+                    "use a fact id from content/facts.yml",
+                )
+            lines.append(SummaryLine(spec.get("text"), fact, condition, ctx.doc.lines.line(path)))
+        summaries[summary_id] = Summary(
+            summary_id,
+            raw.get("intro", ""),
+            tuple(lines),
+            raw.get("outro", ""),
+            raw.get("empty", ""),
+        )
     return summaries
 
 
@@ -488,8 +620,11 @@ def _condition(ctx: _Ctx, path: tuple[Any, ...], source: str | None) -> Conditio
     try:
         return parse_condition(source)
     except ConditionSyntaxError as exc:
-        ctx.error((*path, "when"), f"condition '{source}' cannot be read: {exc}",
-                  'write e.g. plan_shared == "yes"')
+        ctx.error(
+            (*path, "when"),
+            f"condition '{source}' cannot be read: {exc}",
+            'write e.g. plan_shared == "yes"',
+        )
         return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from bot.content import quality
 from bot.content.model import END, Content, FlowSpec, StepSpec
 from bot.content.problems import Problem
 from bot.core.engine import GLOBAL_PREFIX, SKIPPED, builtins, button_payload
@@ -51,6 +52,7 @@ def cross_references(content: Content) -> list[Problem]:
         problems += _flow_problems(content, flow)
     problems += _text_problems(content)
     problems += _unused_flows(content)
+    problems += quality.check(content)
     return problems
 
 

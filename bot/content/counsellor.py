@@ -204,18 +204,30 @@ def load(content_dir: Path) -> tuple[CounsellorTexts | None, list[Problem]]:
     return _model(doc.data, names, hours, default), problems
 
 
-def _model(data: Mapping[str, Any], names: Mapping[str, str],
-           hours: Mapping[str, OfficeHours], default: OfficeHours | None) -> CounsellorTexts:
+def _model(
+    data: Mapping[str, Any],
+    names: Mapping[str, str],
+    hours: Mapping[str, OfficeHours],
+    default: OfficeHours | None,
+) -> CounsellorTexts:
     counsellor = {k: str(v) for k, v in data["counsellor"].items() if k != "categories"}
     return CounsellorTexts(
-        roles=_strings(data["roles"]), kinds=_strings(data["kinds"]),
-        consent=_strings(data["consent"]), outcomes=_strings(data["outcomes"]),
-        summary=tuple(SummaryField(str(f["slot"]), str(f["label"]), f.get("when_shared"))
-                      for f in data["summary"]),
+        roles=_strings(data["roles"]),
+        kinds=_strings(data["kinds"]),
+        consent=_strings(data["consent"]),
+        outcomes=_strings(data["outcomes"]),
+        summary=tuple(
+            SummaryField(str(f["slot"]), str(f["label"]), f.get("when_shared"))
+            for f in data["summary"]
+        ),
         weekdays=tuple(str(d) for d in data["weekdays"]),
         counsellor=counsellor,
         categories=_strings(data["counsellor"].get("categories", {})),
-        pupil=_strings(data["pupil"]), network_names=names, hours=hours, default_hours=default)
+        pupil=_strings(data["pupil"]),
+        network_names=names,
+        hours=hours,
+        default_hours=default,
+    )
 
 
 def _strings(mapping: Mapping[str, Any]) -> dict[str, str]:
@@ -228,15 +240,24 @@ def _text_problems(doc: YamlDoc, display: str) -> list[Problem]:
         texts = doc.data[section]
         for key, allowed in required.items():
             if key not in texts:
-                problems.append(Problem(display, doc.lines.line((section,)),
-                                        f"text '{section}/{key}' is missing",
-                                        "the bot needs it; add it"))
+                problems.append(
+                    Problem(
+                        display,
+                        doc.lines.line((section,)),
+                        f"text '{section}/{key}' is missing",
+                        "the bot needs it; add it",
+                    )
+                )
                 continue
             for name in placeholders(str(texts[key])) - allowed:
-                problems.append(Problem(
-                    display, doc.lines.line((section, key)),
-                    f"text '{section}/{key}' uses '{{{name}}}', which the bot does not fill in",
-                    "allowed here: " + (", ".join(sorted(allowed)) or "no placeholders")))
+                problems.append(
+                    Problem(
+                        display,
+                        doc.lines.line((section, key)),
+                        f"text '{section}/{key}' uses '{{{name}}}', which the bot does not fill in",
+                        "allowed here: " + (", ".join(sorted(allowed)) or "no placeholders"),
+                    )
+                )
     return problems
 
 
@@ -246,16 +267,21 @@ def _summary_problems(doc: YamlDoc, display: str, slots: set[str]) -> list[Probl
         for key in ("slot", "when_shared"):
             name = entry.get(key)
             if name and name not in slots:
-                problems.append(Problem(
-                    display, doc.lines.line(("summary", index, key)),
-                    f"summary line names slot '{name}', which is not declared (yet)",
-                    "declare it in a content/slots*.yml file, or remove the line",
-                    severity="warning"))
+                problems.append(
+                    Problem(
+                        display,
+                        doc.lines.line(("summary", index, key)),
+                        f"summary line names slot '{name}', which is not declared (yet)",
+                        "declare it in a content/slots*.yml file, or remove the line",
+                        severity="warning",
+                    )
+                )
     return problems
 
 
-def _networks(content_dir: Path) -> tuple[dict[str, str], dict[str, OfficeHours],
-                                         OfficeHours | None, list[Problem]]:
+def _networks(
+    content_dir: Path,
+) -> tuple[dict[str, str], dict[str, OfficeHours], OfficeHours | None, list[Problem]]:
     """Read names and office hours from networks.yml (its owner validates the rest)."""
     path = content_dir / "networks.yml"
     if not path.exists():

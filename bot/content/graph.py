@@ -14,13 +14,19 @@ LABEL_MAX = 48
 
 
 def _escape(text: str) -> str:
-    return (text.replace("&", "&amp;").replace('"', "#quot;").replace("|", "#124;")
-            .replace("<", "&lt;").replace(">", "&gt;").replace("\n", " "))
+    return (
+        text.replace("&", "&amp;")
+        .replace('"', "#quot;")
+        .replace("|", "#124;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\n", " ")
+    )
 
 
 def _short(text: str) -> str:
     flat = " ".join(text.split())
-    return flat if len(flat) <= LABEL_MAX else flat[:LABEL_MAX - 1] + "…"
+    return flat if len(flat) <= LABEL_MAX else flat[: LABEL_MAX - 1] + "…"
 
 
 def _node(step_id: str) -> str:
@@ -42,8 +48,13 @@ def _label(step: StepSpec) -> str:
 
 
 def _shape(step: StepSpec) -> tuple[str, str]:
-    return {"ask": ("[/", "/]"), "action": ("[[", "]]"), "noop": ("{{", "}}"),
-            "call": ("([", "])"), "link": ("([", "])")}.get(step.kind, ("[", "]"))
+    return {
+        "ask": ("[/", "/]"),
+        "action": ("[[", "]]"),
+        "noop": ("{{", "}}"),
+        "call": ("([", "])"),
+        "link": ("([", "])"),
+    }.get(step.kind, ("[", "]"))
 
 
 def render_flow(flow: FlowSpec) -> str:
@@ -82,10 +93,14 @@ def render_all(content: Content | Mapping[str, FlowSpec]) -> str:
     by_file: dict[str, list[FlowSpec]] = {}
     for flow in flows.values():
         by_file.setdefault(flow.file, []).append(flow)
-    parts = ["# Flows", "",
-             "Generated from `content/flows/` by `wegwijs content graph`; do not edit by hand.",
-             "Shapes: parallelogram = question, double box = action, hexagon = branch, "
-             "rounded = call/link to another flow.", ""]
+    parts = [
+        "# Flows",
+        "",
+        "Generated from `content/flows/` by `wegwijs content graph`; do not edit by hand.",
+        "Shapes: parallelogram = question, double box = action, hexagon = branch, "
+        "rounded = call/link to another flow.",
+        "",
+    ]
     for file in sorted(by_file):
         parts += [f"## {file}", ""]
         for flow in by_file[file]:
@@ -98,8 +113,9 @@ def render_all(content: Content | Mapping[str, FlowSpec]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI: print (or write with --out) the diagrams of the flows in a content directory."""
-    parser = argparse.ArgumentParser(prog="wegwijs content graph",
-                                     description="Mermaid diagrams of every flow")
+    parser = argparse.ArgumentParser(
+        prog="wegwijs content graph", description="Mermaid diagrams of every flow"
+    )
     parser.add_argument("--content", type=Path, default=Path("content"))
     parser.add_argument("--out", type=Path, default=None, help="write to this file (Markdown)")
     args = parser.parse_args(argv)

@@ -11,8 +11,9 @@ from bot.content.problems import Problem
 from bot.core.text import placeholders
 
 MAX_SENTENCE_WORDS = 20
-RESOURCE_TOPICS = frozenset({"study_choice", "school_problems", "wellbeing", "home", "violence",
-                             "work", "money", "crisis"})
+RESOURCE_TOPICS = frozenset(
+    {"study_choice", "school_problems", "wellbeing", "home", "violence", "work", "money", "crisis"}
+)
 RESOURCE_LIMITS = (2, 4)
 _URL = re.compile(r"(https?://|www\.)\S+|\S+@\S+\.\S+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -40,13 +41,20 @@ def check(content: Content) -> list[Problem]:
     return problems
 
 
-def _warn(file: str, line: int | None, text: str, flow: str | None = None,
-          step: str | None = None) -> Iterator[Problem]:
+def _warn(
+    file: str, line: int | None, text: str, flow: str | None = None, step: str | None = None
+) -> Iterator[Problem]:
     for count, sentence in long_sentences(text):
         short = sentence if len(sentence) <= 60 else sentence[:57] + "..."
-        yield Problem(file, line, f"sentence of {count} words is long for B1 Dutch: '{short}'",
-                      f"split it: at most {MAX_SENTENCE_WORDS} words, 15 is better",
-                      flow, step, "warning")
+        yield Problem(
+            file,
+            line,
+            f"sentence of {count} words is long for B1 Dutch: '{short}'",
+            f"split it: at most {MAX_SENTENCE_WORDS} words, 15 is better",
+            flow,
+            step,
+            "warning",
+        )
 
 
 def _flow_readability(content: Content) -> Iterator[Problem]:
@@ -83,24 +91,41 @@ def _step_references(content: Content, flow: FlowSpec, step: StepSpec) -> list[P
         found.append(f"fact '{params.get('fact')}' is not in content/facts.yml")
     if step.action == "summary" and params.get("of") not in catalog.summaries:
         found.append(f"summary '{params.get('of')}' is not in content/summaries.yml")
-    if step.action == "explain_route" and "route" in params and params["route"] not in catalog.routes:
+    route = params.get("route")
+    if step.action == "explain_route" and route is not None and route not in catalog.routes:
         found.append(f"route '{params['route']}' is not in content/paths.yml")
     if step.action == "show_routes":
-        found += [f"route '{r}' is not in content/paths.yml"
-                  for r in params.get("routes", ()) if r not in catalog.routes]
+        found += [
+            f"route '{r}' is not in content/paths.yml"
+            for r in params.get("routes", ())
+            if r not in catalog.routes
+        ]
     if step.action == "show_resources":
         topic = params.get("topic")
         if topic is not None and topic not in RESOURCE_TOPICS:
-            found.append(f"topic '{topic}' is unknown; use one of {', '.join(sorted(RESOURCE_TOPICS))}")
+            topics = ", ".join(sorted(RESOURCE_TOPICS))
+            found.append(f"topic '{topic}' is unknown; use one of {topics}")
         limit = params.get("limit")
         low, high = RESOURCE_LIMITS
         if limit is not None and not (isinstance(limit, int) and low <= limit <= high):
             found.append(f"limit must be a number from {low} to {high}")
     if step.kind == "ask" and step.collect == "route_pick":
-        found += [f"button value '{b.value}' is not a route id (or 'done')"
-                  for b in step.buttons if b.value != "done" and b.value not in catalog.routes]
-    return [Problem(flow.file, step.line, message, "fix the id, or add it to the catalog file",
-                    flow.id, step.id) for message in found]
+        found += [
+            f"button value '{b.value}' is not a route id (or 'done')"
+            for b in step.buttons
+            if b.value != "done" and b.value not in catalog.routes
+        ]
+    return [
+        Problem(
+            flow.file,
+            step.line,
+            message,
+            "fix the id, or add it to the catalog file",
+            flow.id,
+            step.id,
+        )
+        for message in found
+    ]
 
 
 def _summary_slots(content: Content) -> Iterator[Problem]:
@@ -113,6 +138,9 @@ def _summary_slots(content: Content) -> Iterator[Problem]:
             if line.condition is not None:
                 names |= set(line.condition.slots)
             for name in sorted(names - set(content.slots)):
-                yield Problem("content/summaries.yml", line.line,
-                              f"summary '{summary.id}' uses slot '{name}', which is not declared",
-                              "declare it in a slots file or fix the spelling")
+                yield Problem(
+                    "content/summaries.yml",
+                    line.line,
+                    f"summary '{summary.id}' uses slot '{name}', which is not declared",
+                    "declare it in a slots file or fix the spelling",
+                )

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from bot.content.problems import Problem
+from bot.content.safety_patterns import PatternCompiler, PatternError
 from bot.content.yamlio import YamlDoc, load_yaml
 from bot.core.safety import (
-    WORD,
     Category,
     Context,
     Harmless,
     Helpline,
     Level,
     Lexicon,
-    Normaliser,
     NluSignal,
+    Normaliser,
     Rule,
     canonical_word,
     fold,
@@ -28,179 +27,9 @@ from bot.core.safety import (
 )
 
 FILE = "content/safety.yml"
-MAX_GAP = 6
-DEFAULT_GAP = 3
-NUMBER_REGEX = "(?:[5-9]|[1-9][0-9]+)"
 HELPLINE_FIELDS = ("id", "name", "number", "for", "hours", "url", "source", "reviewed", "text")
-_ATOM = re.compile(r"^\*?[a-z0-9]+\*?$")
-_GAP = re.compile(r"^\.\.\.([1-9])?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-class PatternError(ValueError):
-    """A pattern does not follow the lexicon syntax."""
-
-
-@dataclass
-class _Compiler:
-    """Turns the editor syntax into regular expressions over canonical text."""
-
-    spellings: Mapping[str, str] = field(default_factory=dict)
-    macros: dict[str, str] = field(default_factory=dict)
-    macro_words: dict[str, frozenset[str]] = field(default_factory=dict)
-    macro_sources: dict[str, list[str]] = field(default_factory=dict)
-    words: set[str] = field(default_factory=set)
-    current: set[str] = field(default_factory=set)
-
-    def pattern(self, source: str) -> tuple[re.Pattern[str], frozenset[str]]:
-        """Compile one pattern; returns the regex and the literal words it names."""
-        self.current = set()
-        regex = re.compile(self.alternatives(source.strip()) + "(?= )")
-        if regex.search(" ") is not None:
-            raise PatternError("the pattern can match a text without words; make at least one "
-                               "word required")
-        return regex, frozenset(self.current)
-
-    def macro(self, name: str, alternatives: list[str]) -> list[str]:
-        """Compile a building block; returns the alternatives that could not be compiled."""
-        self.current = set()
-        compiled, failed = [], []
-        for alternative in alternatives:
-            try:
-                compiled.append(self.alternatives(alternative))
-            except PatternError as exc:
-                failed.append(f"'{alternative}': {exc}")
-        self.macros[name] = "(?:" + "|".join(compiled or ["(?!)"]) + ")"
-        self.macro_words[name] = frozenset(self.current)
-        self.macro_sources[name] = list(alternatives)
-        return failed
-
-    def alternatives(self, source: str) -> str:
-        """Compile phrases separated by '|' (outside parentheses)."""
-        parts = _split_top(source, "|")
-        if len(parts) == 1:
-            return self.sequence(parts[0])
-        return "(?:" + "|".join(self.sequence(p) for p in parts) + ")"
-
-    def sequence(self, source: str) -> str:
-        """Compile a space-separated sequence of elements."""
-        elements = _split_top(source, " ")
-        elements = [e for e in elements if e]
-        if not elements:
-            raise PatternError("empty pattern or empty alternative")
-        if _GAP.match(elements[0]) or _GAP.match(elements[-1]):
-            raise PatternError("a pattern cannot start or end with '...'")
-        if sum(1 for e in elements if _GAP.match(e)) > 2:
-            raise PatternError("use at most two '...' gaps in one pattern")
-        return "".join(self.element(e) for e in elements)
-
-    def element(self, source: str) -> str:
-        """Compile one element: a gap, a group, a macro, a number or a choice of words."""
-        gap = _GAP.match(source)
-        if gap:
-            return f"(?: {WORD}+){{0,{int(gap.group(1) or DEFAULT_GAP)}}}"
-        optional = source.endswith("?")
-        core = source[:-1] if optional else source
-        if core.startswith("(") and core.endswith(")"):
-            inner = self.alternatives(core[1:-1])
-        elif core.startswith("@"):
-            name = core[1:]
-            if name not in self.macros:
-                raise PatternError(f"unknown building block '@{name}'; define it under 'words'")
-            inner = self.macros[name]
-            self.current |= self.macro_words[name]
-        else:
-            inner = " " + self.atom(core)
-        return f"(?:{inner})?" if optional else inner
-
-    def atom(self, source: str) -> str:
-        """Compile one word, with '*' for any beginning or ending, or '#' for a number >= 5."""
-        if source == "#":
-            return NUMBER_REGEX
-        text = fold(source).replace("'", "")
-        if not _ATOM.match(text):
-            raise PatternError(f"'{source}' is not a word; use letters and digits, '*' only "
-                               "at the start or end")
-        head, tail = text.startswith("*"), text.endswith("*")
-        core = text.strip("*")
-        if not head and not tail:
-            return re.escape(self.word(core))
-        key = re.sub(r"([a-z])\1+", r"\1", core.replace("ij", "ei"))
-        self.words.add(key)
-        if tail:
-            stem = re.escape(key[:-1]) + "[dt]" if key[-1] in "dt" else re.escape(key)
-            return (f"{WORD}*" if head else "") + stem + f"{WORD}*"
-        return f"{WORD}*" + re.escape(canonical_word(core))
-
-    def word(self, raw: str) -> str:
-        """The canonical form of a literal word, as the normaliser produces it."""
-        key = canonical_word(raw) if not raw.isdigit() else raw
-        key = self.spellings.get(key, key)
-        self.words.add(key)
-        self.current.add(key)
-        return key
-
-
-    def anchors(self, source: str) -> set[str] | None:
-        """Words (or 'prefix*') of which one must occur for the pattern to match; None: any."""
-        found: set[str] = set()
-        for part in _split_top(source, "|"):
-            anchor = self._sequence_anchor(part)
-            if anchor is None:
-                return None
-            found |= anchor
-        return found
-
-    def _sequence_anchor(self, source: str) -> set[str] | None:
-        for element in (e for e in _split_top(source, " ") if e):
-            if _GAP.match(element) or element.endswith("?"):
-                continue
-            if element.startswith("(") and element.endswith(")"):
-                return self.anchors(element[1:-1])
-            if element.startswith("@"):
-                found: set[str] = set()
-                for alternative in self.macro_sources.get(element[1:], []):
-                    anchor = self.anchors(alternative)
-                    if anchor is None:
-                        return None
-                    found |= anchor
-                return found
-            return self._atom_anchor(element)
-        return None
-
-    def _atom_anchor(self, source: str) -> set[str] | None:
-        text = fold(source).replace("'", "")
-        if text == "#" or text.startswith("*"):
-            return None
-        if text.endswith("*"):
-            key = re.sub(r"([a-z])\1+", r"\1", text.strip("*").replace("ij", "ei"))
-            return {(key[:-1] if key[-1] in "dt" else key) + "*"}
-        key = canonical_word(text) if not text.isdigit() else text
-        return {self.spellings.get(key, key)}
-
-
-def _split_top(source: str, separator: str) -> list[str]:
-    """Split on a separator outside parentheses."""
-    parts: list[str] = []
-    depth = 0
-    current = ""
-    for char in source:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth < 0:
-                raise PatternError("a ')' has no matching '('")
-        if char == separator and depth == 0:
-            parts.append(current)
-            current = ""
-            continue
-        current += char
-    if depth != 0:
-        raise PatternError("a '(' is not closed")
-    parts.append(current)
-    return [p.strip() for p in parts]
 
 
 class _Reader:
@@ -217,16 +46,22 @@ class _Reader:
         if isinstance(data, Mapping):
             return data
         if data is not None:
-            self.problem(path, f"'{'/'.join(map(str, path)) or 'top'}' must be a mapping "
-                         "(key: value lines)", "indent the entries under it")
+            self.problem(
+                path,
+                f"'{'/'.join(map(str, path)) or 'top'}' must be a mapping (key: value lines)",
+                "indent the entries under it",
+            )
         return {}
 
     def strings(self, data: Any, path: tuple[str | int, ...]) -> list[str]:
         if data is None:
             return []
         if not isinstance(data, list) or not all(isinstance(x, str | int) for x in data):
-            self.problem(path, f"'{path[-1]}' must be a list of texts",
-                         "write one item per line, starting with '- '")
+            self.problem(
+                path,
+                f"'{path[-1]}' must be a list of texts",
+                "write one item per line, starting with '- '",
+            )
             return []
         return [str(x) for x in data]
 
@@ -235,8 +70,14 @@ def load(content_dir: Path) -> tuple[Lexicon | None, list[Problem]]:
     """Load and compile the safety lexicon; None when it has errors."""
     path = content_dir / "safety.yml"
     if not path.exists():
-        return None, [Problem(FILE, None, "file is missing; the safety screen needs it",
-                              "restore content/safety.yml from git")]
+        return None, [
+            Problem(
+                FILE,
+                None,
+                "file is missing; the safety screen needs it",
+                "restore content/safety.yml from git",
+            )
+        ]
     doc, problems = load_yaml(path, FILE)
     if doc is None:
         return None, problems
@@ -249,39 +90,65 @@ def load(content_dir: Path) -> tuple[Lexicon | None, list[Problem]]:
 
 
 def _lexicon(r: _Reader, data: Mapping[str, Any]) -> Lexicon:
-    known = {"normalise", "negation", "contexts", "nlu", "priority", "words", "rules", "harmless",
-             "helplines"}
+    known = {
+        "normalise",
+        "negation",
+        "contexts",
+        "nlu",
+        "priority",
+        "words",
+        "rules",
+        "harmless",
+        "helplines",
+    }
     for key in data:
         if key not in known:
             r.problem((key,), f"unknown key '{key}'", "allowed: " + ", ".join(sorted(known)))
     norm = r.mapping(data.get("normalise"), ("normalise",))
     spellings = _spellings(r, r.mapping(norm.get("spellings"), ("normalise", "spellings")))
-    compiler = _Compiler(spellings)
+    compiler = PatternCompiler(spellings)
     _macros(r, compiler, r.mapping(data.get("words"), ("words",)))
     rules = _rules(r, compiler, r.mapping(data.get("rules"), ("rules",)))
     harmless = _harmless(r, compiler, data.get("harmless"))
     negation = r.mapping(data.get("negation"), ("negation",))
-    negators = frozenset(canonical_word(fold(w)) for w in
-                         r.strings(negation.get("words"), ("negation", "words")))
+    negators = frozenset(
+        canonical_word(fold(w)) for w in r.strings(negation.get("words"), ("negation", "words"))
+    )
     contexts = _contexts(r, compiler, data.get("contexts", []))
-    vocabulary = frozenset(compiler.words | set(spellings) | set(spellings.values()) | {
-        compiler.word(fold(w)) for w in r.strings(norm.get("vocabulary"),
-                                                   ("normalise", "vocabulary"))})
-    tolerant = frozenset(compiler.word(fold(w)) for w in
-                         r.strings(norm.get("typo_tolerant"), ("normalise", "typo_tolerant")))
+    vocabulary = frozenset(
+        compiler.words
+        | set(spellings)
+        | set(spellings.values())
+        | {
+            compiler.word(fold(w))
+            for w in r.strings(norm.get("vocabulary"), ("normalise", "vocabulary"))
+        }
+    )
+    tolerant = frozenset(
+        compiler.word(fold(w))
+        for w in r.strings(norm.get("typo_tolerant"), ("normalise", "typo_tolerant"))
+    )
     symbols = r.mapping(norm.get("symbols"), ("normalise", "symbols"))
     normaliser = Normaliser(
         symbols=MappingProxyType({fold(str(k)): fold(str(v)) for k, v in symbols.items()}),
-        spellings=MappingProxyType(spellings), vocabulary=vocabulary,
-        fuzzy_index=fuzzy_index(tolerant, 6), fuzzy_min=6)
+        spellings=MappingProxyType(spellings),
+        vocabulary=vocabulary,
+        fuzzy_index=fuzzy_index(tolerant, 6),
+        fuzzy_min=6,
+    )
     helplines, intro = _helplines(r, r.mapping(data.get("helplines"), ("helplines",)))
     return Lexicon(
-        rules=rules, harmless=harmless, normaliser=normaliser, negators=negators,
+        rules=rules,
+        harmless=harmless,
+        normaliser=normaliser,
+        negators=negators,
         negation_window=_int(r, negation.get("window", 2), ("negation", "window"), 0, 5),
         contexts=contexts,
         nlu=_nlu(r, r.mapping(data.get("nlu"), ("nlu",))),
         priority=tuple(_categories(r, data.get("priority"), ("priority",))) or tuple(Category),
-        helplines=helplines, helplines_intro=intro)
+        helplines=helplines,
+        helplines_intro=intro,
+    )
 
 
 def _spellings(r: _Reader, data: Mapping[str, Any]) -> dict[str, str]:
@@ -291,25 +158,33 @@ def _spellings(r: _Reader, data: Mapping[str, Any]) -> dict[str, str]:
         for variant in r.strings(variants, ("normalise", "spellings", word)):
             key = canonical_word(fold(variant))
             if key in result and result[key] != target:
-                r.problem(("normalise", "spellings", word),
-                          f"'{variant}' is listed as a spelling of both '{word}' and another word",
-                          "keep it under one word only")
+                r.problem(
+                    ("normalise", "spellings", word),
+                    f"'{variant}' is listed as a spelling of both '{word}' and another word",
+                    "keep it under one word only",
+                )
             if key != target:
                 result[key] = target
     return result
 
 
-def _macros(r: _Reader, compiler: _Compiler, data: Mapping[str, Any]) -> None:
+def _macros(r: _Reader, compiler: PatternCompiler, data: Mapping[str, Any]) -> None:
     for name, alternatives in data.items():
         path = ("words", name)
         if not _RULE_ID.match(str(name)):
-            r.problem(path, f"building block name '{name}' is not valid",
-                      "use lowercase letters, digits and '_'")
+            r.problem(
+                path,
+                f"building block name '{name}' is not valid",
+                "use lowercase letters, digits and '_'",
+            )
         texts = r.strings(alternatives, path)
         for i, alternative in enumerate(texts):
             if "@" in alternative or "..." in alternative:
-                r.problem((*path, i), f"'{alternative}': building blocks cannot use '@' or '...'",
-                          "write the words out")
+                r.problem(
+                    (*path, i),
+                    f"'{alternative}': building blocks cannot use '@' or '...'",
+                    "write the words out",
+                )
         usable = [a for a in texts if "@" not in a and "..." not in a]
         for failure in compiler.macro(str(name), usable):
             r.problem(path, failure, _SYNTAX_HINT)
@@ -318,15 +193,18 @@ def _macros(r: _Reader, compiler: _Compiler, data: Mapping[str, Any]) -> None:
 _SYNTAX_HINT = "see the syntax explained at the top of content/safety.yml"
 
 
-def _rules(r: _Reader, compiler: _Compiler, data: Mapping[str, Any]) -> tuple[Rule, ...]:
+def _rules(r: _Reader, compiler: PatternCompiler, data: Mapping[str, Any]) -> tuple[Rule, ...]:
     rules: list[Rule] = []
     seen: set[str] = set()
     for category_name, entries in data.items():
         path: tuple[str | int, ...] = ("rules", category_name)
         category = _category(r, category_name, path)
         if not isinstance(entries, list):
-            r.problem(path, f"the rules of '{category_name}' must be a list", "start each "
-                      "rule with '- id: ...'")
+            r.problem(
+                path,
+                f"the rules of '{category_name}' must be a list",
+                "start each rule with '- id: ...'",
+            )
             continue
         for i, entry in enumerate(entries):
             rule = _rule(r, compiler, entry, (*path, i), category, seen)
@@ -334,23 +212,38 @@ def _rules(r: _Reader, compiler: _Compiler, data: Mapping[str, Any]) -> tuple[Ru
                 rules.extend(rule)
     for category in Category:
         if not any(rule.category == category and rule.level == "crisis" for rule in rules):
-            r.problem(("rules",), f"category '{category}' has no crisis rule",
-                      "every category needs at least one rule with level: crisis")
+            r.problem(
+                ("rules",),
+                f"category '{category}' has no crisis rule",
+                "every category needs at least one rule with level: crisis",
+            )
     return tuple(rules)
 
 
-def _rule(r: _Reader, compiler: _Compiler, entry: Any, path: tuple[str | int, ...],
-          category: Category | None, seen: set[str]) -> list[Rule] | None:
+def _rule(
+    r: _Reader,
+    compiler: PatternCompiler,
+    entry: Any,
+    path: tuple[str | int, ...],
+    category: Category | None,
+    seen: set[str],
+) -> list[Rule] | None:
     data = r.mapping(entry, path)
     allowed = {"id", "level", "patterns", "negation", "note"}
     for key in data:
         if key not in allowed:
-            r.problem((*path, key), f"unknown key '{key}' in a rule",
-                      "allowed: " + ", ".join(sorted(allowed)))
+            r.problem(
+                (*path, key),
+                f"unknown key '{key}' in a rule",
+                "allowed: " + ", ".join(sorted(allowed)),
+            )
     rule_id = str(data.get("id", ""))
     if not _RULE_ID.match(rule_id):
-        r.problem(path, f"rule id '{rule_id}' is missing or not valid",
-                  "use lowercase letters, digits and '_'")
+        r.problem(
+            path,
+            f"rule id '{rule_id}' is missing or not valid",
+            "use lowercase letters, digits and '_'",
+        )
     elif rule_id in seen:
         r.problem((*path, "id"), f"rule id '{rule_id}' is used twice", "rename one of them")
     seen.add(rule_id)
@@ -359,8 +252,11 @@ def _rule(r: _Reader, compiler: _Compiler, entry: Any, path: tuple[str | int, ..
         r.problem((*path, "level"), f"level '{level}' is not valid", "use crisis or check")
     negation = data.get("negation", "check")
     if negation not in ("check", "none", "ignore"):
-        r.problem((*path, "negation"), f"negation '{negation}' is not valid",
-                  "use check (default), none or ignore")
+        r.problem(
+            (*path, "negation"),
+            f"negation '{negation}' is not valid",
+            "use check (default), none or ignore",
+        )
     patterns = r.strings(data.get("patterns"), (*path, "patterns"))
     if not patterns:
         r.problem(path, f"rule '{rule_id}' has no patterns", "add a 'patterns:' list")
@@ -377,8 +273,9 @@ def _rule(r: _Reader, compiler: _Compiler, entry: Any, path: tuple[str | int, ..
     return rules
 
 
-def _compile_all(r: _Reader, compiler: _Compiler, patterns: list[str],
-                 path: tuple[str | int, ...]) -> list[tuple[str, re.Pattern[str], frozenset[str]]]:
+def _compile_all(
+    r: _Reader, compiler: PatternCompiler, patterns: list[str], path: tuple[str | int, ...]
+) -> list[tuple[str, re.Pattern[str], frozenset[str]]]:
     compiled = []
     for j, pattern in enumerate(patterns):
         try:
@@ -388,7 +285,7 @@ def _compile_all(r: _Reader, compiler: _Compiler, patterns: list[str],
     return compiled
 
 
-def _harmless(r: _Reader, compiler: _Compiler, data: Any) -> tuple[Harmless, ...]:
+def _harmless(r: _Reader, compiler: PatternCompiler, data: Any) -> tuple[Harmless, ...]:
     if not isinstance(data, list):
         r.problem(("harmless",), "'harmless' must be a list", "start each entry with '- id: ...'")
         return ()
@@ -406,7 +303,7 @@ def _harmless(r: _Reader, compiler: _Compiler, data: Any) -> tuple[Harmless, ...
     return tuple(result)
 
 
-def _contexts(r: _Reader, compiler: _Compiler, data: Any) -> tuple[Context, ...]:
+def _contexts(r: _Reader, compiler: PatternCompiler, data: Any) -> tuple[Context, ...]:
     if not isinstance(data, list):
         r.problem(("contexts",), "'contexts' must be a list", "start each entry with '- id: ...'")
         return ()
@@ -457,11 +354,18 @@ def _nlu(r: _Reader, data: Mapping[str, Any]) -> NluSignal:
             value = getattr(default, key)
         values[key] = float(value)
     if values["check_threshold"] > values["crisis_threshold"]:
-        r.problem(("nlu",), "check_threshold is higher than crisis_threshold",
-                  "the check threshold must be the lower one")
+        r.problem(
+            ("nlu",),
+            "check_threshold is higher than crisis_threshold",
+            "the check threshold must be the lower one",
+        )
     category = _category(r, data.get("category", default.category), ("nlu", "category"))
-    return NluSignal(str(data.get("intent", default.intent)), values["check_threshold"],
-                     values["crisis_threshold"], category or default.category)
+    return NluSignal(
+        str(data.get("intent", default.intent)),
+        values["check_threshold"],
+        values["crisis_threshold"],
+        category or default.category,
+    )
 
 
 def _helplines(r: _Reader, data: Mapping[str, Any]) -> tuple[tuple[Helpline, ...], str]:
@@ -469,8 +373,11 @@ def _helplines(r: _Reader, data: Mapping[str, Any]) -> tuple[tuple[Helpline, ...
     lines: list[Helpline] = []
     entries = data.get("lines")
     if not isinstance(entries, list) or not entries:
-        r.problem(("helplines",), "'helplines' needs a non-empty 'lines' list",
-                  "list 112, 1813, 102, 1712 and 106 with their sources")
+        r.problem(
+            ("helplines",),
+            "'helplines' needs a non-empty 'lines' list",
+            "list 112, 1813, 102, 1712 and 106 with their sources",
+        )
         return (), intro
     seen: set[str] = set()
     for i, entry in enumerate(entries):
@@ -478,25 +385,44 @@ def _helplines(r: _Reader, data: Mapping[str, Any]) -> tuple[tuple[Helpline, ...
         item = r.mapping(entry, path)
         missing = [f for f in HELPLINE_FIELDS if not str(item.get(f, "")).strip()]
         if missing:
-            r.problem(path, "help line is missing: " + ", ".join(missing),
-                      "every fact needs its source and a review date")
+            r.problem(
+                path,
+                "help line is missing: " + ", ".join(missing),
+                "every fact needs its source and a review date",
+            )
             continue
         if str(item["id"]) in seen:
             r.problem((*path, "id"), f"help line id '{item['id']}' is used twice")
         seen.add(str(item["id"]))
         if not _DATE.match(str(item["reviewed"])):
-            r.problem((*path, "reviewed"), "'reviewed' must be a date like 2025-01-31",
-                      "put the date in quotes")
+            r.problem(
+                (*path, "reviewed"),
+                "'reviewed' must be a date like 2025-01-31",
+                "put the date in quotes",
+            )
         if str(item["number"]) not in str(item["text"]):
-            r.problem((*path, "text"), f"the text does not mention the number {item['number']}",
-                      "pupils must see the number itself")
+            r.problem(
+                (*path, "text"),
+                f"the text does not mention the number {item['number']}",
+                "pupils must see the number itself",
+            )
         verified = item.get("hours_verified", False)
         if not isinstance(verified, bool):
             r.problem((*path, "hours_verified"), "'hours_verified' must be true or false")
-        lines.append(Helpline(str(item["id"]), str(item["name"]), str(item["number"]),
-                              str(item["for"]), str(item["hours"]), str(item["url"]),
-                              str(item["source"]), str(item["reviewed"]), str(item["text"]),
-                              verified is True))
+        lines.append(
+            Helpline(
+                str(item["id"]),
+                str(item["name"]),
+                str(item["number"]),
+                str(item["for"]),
+                str(item["hours"]),
+                str(item["url"]),
+                str(item["source"]),
+                str(item["reviewed"]),
+                str(item["text"]),
+                verified is True,
+            )
+        )
     return tuple(lines), intro
 
 

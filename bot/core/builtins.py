@@ -59,18 +59,29 @@ def pack(paragraphs: Iterable[str], limit: int = TELEGRAM_MAX_TEXT) -> tuple[Mes
 
 # --- routes ---------------------------------------------------------------------------------
 
-def _verdicts(catalog: Catalog, slots: Mapping[str, Any], only: Sequence[str] | None
-              ) -> list[Verdict]:
+
+def _verdicts(
+    catalog: Catalog, slots: Mapping[str, Any], only: Sequence[str] | None
+) -> list[Verdict]:
     profile = profile_from_slots(slots)
-    routes = [catalog.routes[r] for r in only if r in catalog.routes] if only else list(
-        catalog.routes.values())
+    routes = (
+        [catalog.routes[r] for r in only if r in catalog.routes]
+        if only
+        else list(catalog.routes.values())
+    )
     return [evaluate(route.id, route.rules, profile, route.status) for route in routes]
 
 
 def _route_values(route: Route) -> dict[str, Any]:
-    return {"name": route.name, "short": route.short, "what": route.what,
-            "qualification": route.qualification, "cost": route.cost,
-            "duration": route.duration, "url": route.url}
+    return {
+        "name": route.name,
+        "short": route.short,
+        "what": route.what,
+        "qualification": route.qualification,
+        "cost": route.cost,
+        "duration": route.duration,
+        "url": route.url,
+    }
 
 
 def show_routes(call: BuiltinCall) -> BuiltinResult:
@@ -83,11 +94,16 @@ def show_routes(call: BuiltinCall) -> BuiltinResult:
     ranked = rank_routes(_verdicts(catalog, call.slots, only))
     limit = call.params.get("limit")
     if limit is not None:
-        ranked = ranked[:int(limit)]
+        ranked = ranked[: int(limit)]
     if not ranked:
         return BuiltinResult(messages=pack([t["routes_none"]]))
-    lines = [fill(t["route_line" if v.fits else "route_line_maybe"],
-                  _route_values(catalog.routes[v.route_id])) for v in ranked]
+    lines = [
+        fill(
+            t["route_line" if v.fits else "route_line_maybe"],
+            _route_values(catalog.routes[v.route_id]),
+        )
+        for v in ranked
+    ]
     parts = [t["routes_intro"] + "\n" + "\n".join(lines)]
     if any(v.fits is None for v in ranked):
         parts.append(t["routes_maybe_hint"])
@@ -110,18 +126,25 @@ def explain_route(call: BuiltinCall) -> BuiltinResult:
     if route is None:
         return BuiltinResult(messages=pack([t["route_unknown"]]))
     values = _route_values(route)
-    detail = "\n".join(fill(t[key], values) for key in (
-        "detail_qualification", "detail_cost", "detail_duration"))
+    detail = "\n".join(
+        fill(t[key], values) for key in ("detail_qualification", "detail_cost", "detail_duration")
+    )
     verdict = evaluate(route.id, route.rules, profile_from_slots(call.slots), route.status)
-    header = t["verdict_fits" if verdict.fits else "verdict_maybe" if verdict.fits is None
-               else "verdict_not"]
+    header = t[
+        "verdict_fits"
+        if verdict.fits
+        else "verdict_maybe"
+        if verdict.fits is None
+        else "verdict_not"
+    ]
     reasons = verdict.against if verdict.fits is False else verdict.reasons
     lines = [fill(t["reason_line"], {"reason": _reason_text(t, r)}) for r in reasons]
     if not reasons:
         lines = [fill(t["reason_line"], {"reason": t["no_rules_ok"]})]
     if route.replaced_by and verdict.fits is False:
-        lines.append(fill(t["replaced_by"],
-                          {"replaced_by": catalog.routes[route.replaced_by].name}))
+        lines.append(
+            fill(t["replaced_by"], {"replaced_by": catalog.routes[route.replaced_by].name})
+        )
     fit = header + "\n" + "\n".join(lines) + "\n\n" + fill(t["detail_url"], values)
     messages = pack([route.name + "\n\n" + route.what, detail]) + pack([fit])
     return BuiltinResult(messages=messages, slots={"routes_viewed": _viewed(call, route.name)})
@@ -137,10 +160,17 @@ def _viewed(call: BuiltinCall, name: str) -> str:
 
 # --- help resources -------------------------------------------------------------------------
 
+
 def _resource_text(templates: Mapping[str, str], resource: Resource) -> str:
-    values = {"name": resource.name, "what": resource.what, "phone": resource.phone,
-              "chat": resource.chat, "url": resource.url, "hours": resource.hours,
-              "cost": resource.cost}
+    values = {
+        "name": resource.name,
+        "what": resource.what,
+        "phone": resource.phone,
+        "chat": resource.chat,
+        "url": resource.url,
+        "hours": resource.hours,
+        "cost": resource.cost,
+    }
     keys = ["resource_name", "resource_what"]
     keys += [f"resource_{k}" for k in ("phone", "chat", "url") if values[k]]
     if resource.hours:
@@ -181,14 +211,16 @@ def show_resources(call: BuiltinCall) -> BuiltinResult:
 
 # --- facts and summaries --------------------------------------------------------------------
 
+
 def tell(call: BuiltinCall) -> BuiltinResult:
     """Say a fact from facts.yml (each fact carries its source and review date)."""
     catalog = _catalog(call)
     fact = catalog.facts.get(str(call.params.get("fact"))) if catalog else None
     if fact is None:
         return BuiltinResult()
-    return BuiltinResult(messages=tuple(Message(fill(text, call.slots)[:TELEGRAM_MAX_TEXT])
-                                        for text in fact.texts))
+    return BuiltinResult(
+        messages=tuple(Message(fill(text, call.slots)[:TELEGRAM_MAX_TEXT]) for text in fact.texts)
+    )
 
 
 def render_summary(catalog: Catalog, summary: Summary, slots: Mapping[str, Any]) -> str:
@@ -207,7 +239,8 @@ def render_summary(catalog: Catalog, summary: Summary, slots: Mapping[str, Any])
     if not shown:
         return summary.empty
     return "\n".join(part for part in (summary.intro, *shown) if part) + (
-        f"\n\n{summary.outro}" if summary.outro else "")
+        f"\n\n{summary.outro}" if summary.outro else ""
+    )
 
 
 def summary(call: BuiltinCall) -> BuiltinResult:

@@ -329,7 +329,7 @@ class _Run:
             self.say_text("degraded_hint")
             self.misses = max(self.misses, self.patterns.max_misses)
         if self.misses < self.patterns.max_misses:
-            self.say(fill(self.patterns.rephrase, self.slots))
+            self.say(self.invalid_answer_text(spec))
             self.reask(idle_menu=False)
             return
         buttons = (
@@ -339,6 +339,22 @@ class _Run:
         )
         buttons.append(Button(self.content.text("human_button"), HUMAN_PAYLOAD))
         self.messages.append(Message(fill(self.patterns.offer, self.slots), tuple(buttons)))
+
+    def invalid_answer_text(self, spec: StepSpec | None) -> str:
+        """What to say when an answer does not fit: the step's own text, or its type's."""
+        if spec is None or spec.kind != "ask":
+            return fill(self.patterns.rephrase, self.slots)
+        if spec.invalid:
+            return fill(spec.invalid, self.slots)
+        slot = self.content.slots.get(spec.collect or "")
+        if slot is not None and slot.type == "number":
+            low = slot.minimum if slot.minimum is not None else 0
+            high = slot.maximum if slot.maximum is not None else 100
+            return self.content.text("invalid_number", min=_plain(low), max=_plain(high))
+        if slot is not None and slot.type in {"yes_no", "location"}:
+            key = "invalid_yes_no" if slot.type == "yes_no" else "location_unknown"
+            return self.content.text(key)
+        return fill(self.patterns.rephrase, self.slots)
 
     def interrupt(self, flow: str) -> None:
         """Call a flow on top of whatever is going on; afterwards the bot asks again."""
@@ -514,6 +530,10 @@ class _Run:
             return code
         lookup = getattr(catalog, "network_for_code", None)
         return lookup(code) if callable(lookup) else None
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
 
 
 def reset(state: State) -> State:

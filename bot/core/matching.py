@@ -107,8 +107,7 @@ def profile_from_slots(slots: Mapping[str, Any]) -> Profile:
     )
 
 
-def evaluate(route_id: str, rules: Rules, profile: Profile, status: Status = "active"
-             ) -> Verdict:
+def evaluate(route_id: str, rules: Rules, profile: Profile, status: Status = "active") -> Verdict:
     """Check every rule of a route against the profile and say why it does or does not fit."""
     if status == "phased_out":
         return Verdict(route_id, False, (Reason("status", "fail"),))
@@ -159,8 +158,9 @@ def _check(rules: Rules, p: Profile) -> list[Reason]:
     return reasons
 
 
-def _requirement(criterion: str, requirement: Requirement, actual: bool | None, p: Profile
-                 ) -> Reason:
+def _requirement(
+    criterion: str, requirement: Requirement, actual: bool | None, p: Profile
+) -> Reason:
     name = f"{criterion}_{requirement}"
     values = {"age": p.age}
     if actual is None:
@@ -171,8 +171,12 @@ def _requirement(criterion: str, requirement: Requirement, actual: bool | None, 
 
 def _age_reasons(rules: Rules, p: Profile) -> list[Reason]:
     reasons: list[Reason] = []
-    values = {"age": p.age, "min_age": rules.min_age, "max_age": rules.max_age,
-              "min_age_after_first_grade": rules.min_age_after_first_grade}
+    values = {
+        "age": p.age,
+        "min_age": rules.min_age,
+        "max_age": rules.max_age,
+        "min_age_after_first_grade": rules.min_age_after_first_grade,
+    }
     if rules.min_age is not None:
         reasons.append(_min_age(rules, p, values))
     if rules.max_age is not None:
@@ -222,6 +226,7 @@ def _yes_no(value: Any) -> bool | None:
 
 # --- help resources -------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Place:
     """Where the pupil is, as far as known."""
@@ -266,11 +271,15 @@ def resource_score(reach: Reach, topic: str, age: int | None, place: Place) -> i
     return 1
 
 
-def pick_resources(reaches: Sequence[tuple[str, Reach]], topic: str, age: int | None,
-                   place: Place, limit: int) -> list[str]:
+def pick_resources(
+    reaches: Sequence[tuple[str, Reach]], topic: str, age: int | None, place: Place, limit: int
+) -> list[str]:
     """The ids of the `limit` closest resources; ties keep the editor's order."""
-    scored = [(score, index, rid) for index, (rid, reach) in enumerate(reaches)
-              if (score := resource_score(reach, topic, age, place)) is not None]
+    scored = [
+        (score, index, rid)
+        for index, (rid, reach) in enumerate(reaches)
+        if (score := resource_score(reach, topic, age, place)) is not None
+    ]
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [rid for _, _, rid in scored[:limit]]
 

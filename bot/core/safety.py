@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,20 +18,18 @@ from typing import Literal
 
 from bot.core.actions import Builtin, BuiltinCall, BuiltinResult, Message
 from bot.core.nlu import NluResult
+from bot.core.safety_text import (
+    WORD,
+    Normaliser,
+    Tokens,
+    canonical_word,
+    fold,
+    fuzzy_index,
+    within_one_edit,
+)
 
 Level = Literal["none", "check", "crisis"]
 RANK: Mapping[str, int] = MappingProxyType({"none": 0, "check": 1, "crisis": 2})
-WORD = "[a-z0-9]"
-_APOSTROPHES = re.compile(r"[’‘`´]")
-_INNER_HYPHEN = re.compile(r"(?<=[a-z0-9])[-‐‑](?=[a-z0-9])")
-_LEET_CHARS = "013457@$€"
-_LEET = re.compile(rf"(?<=[a-z])[{re.escape(_LEET_CHARS)}]|[{re.escape(_LEET_CHARS)}](?=[a-z])")
-_LEET_MAP = str.maketrans(_LEET_CHARS, "oieastase")
-_BREAK = re.compile(r"[.!?;:\n\r]+")
-_NON_WORD = re.compile(r"[^a-z0-9\x00]+")
-_RUNS = re.compile(r"([a-z])\1+")
-MAX_SEGMENT_LENGTH = 40
-MAX_FUZZY_LENGTH = 24
 
 
 class Category(StrEnum):
@@ -53,22 +50,6 @@ class Verdict:
 
 
 SAFE = Verdict("none")
-
-
-def canonical_word(word: str) -> str:
-    """The spelling-tolerant key of one folded word: ij→ei, no doubled letters, final d→t."""
-    key = _RUNS.sub(r"\1", word.replace("ij", "ei"))
-    if key.endswith("dt"):
-        key = key[:-2] + "t"
-    elif key.endswith("d") and len(key) > 1:
-        key = key[:-1] + "t"
-    return key
-
-
-def fold(text: str) -> str:
-    """Casefold and strip accents."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,147 +112,6 @@ class NluSignal:
 
 
 @dataclass(frozen=True, slots=True)
-class Normaliser:
-    """Everything that turns raw text into canonical tokens."""
-
-    symbols: Mapping[str, str] = field(default_factory=dict)
-    spellings: Mapping[str, str] = field(default_factory=dict)
-    vocabulary: frozenset[str] = frozenset()
-    fuzzy_index: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    fuzzy_min: int = 7
-
-    def variants(self, text: str) -> list[Tokens]:
-        """The canonical token sequences of a text: as typed, and with glued words split."""
-        base = self._tokens(text)
-        split = self._segmented(base)
-        return [base] if split is None else [base, split]
-
-    def _tokens(self, text: str) -> Tokens:
-        folded = _APOSTROPHES.sub("'", fold(text))
-        for symbol, word in self.symbols.items():
-            if symbol in folded:
-                folded = folded.replace(symbol, f" {word} ")
-        folded = _INNER_HYPHEN.sub("", folded.replace("'", " "))
-        folded = _LEET.sub(lambda m: m.group(0).translate(_LEET_MAP), folded)
-        marked = _NON_WORD.sub(" ", _BREAK.sub(" \x00 ", folded))
-        words: list[str] = []
-        breaks: set[int] = set()
-        for raw in marked.split():
-            if raw == "\x00":
-                breaks.add(len(words))
-                continue
-            words.append(self._word(raw))
-        return Tokens(tuple(words), frozenset(breaks))
-
-    def _word(self, raw: str) -> str:
-        word = canonical_word(raw) if not raw.isdigit() else raw
-        word = self.spellings.get(word, word)
-        if word in self.vocabulary or word.isdigit():
-            return word
-        if word.endswith("e") and word + "n" in self.vocabulary:
-            return word + "n"  # Flemish drops the final n: "leve", "sterve", "genome"
-        if len(word) >= self.fuzzy_min:
-            return self._corrected(word)
-        return word
-
-    def _corrected(self, word: str) -> str:
-        if len(word) > MAX_FUZZY_LENGTH:
-            return word
-        found: set[str] = set(self.fuzzy_index.get(word, ()))
-        for i in range(len(word)):
-            found.update(self.fuzzy_index.get(word[:i] + word[i + 1:], ()))
-        close = [c for c in found if within_one_edit(word, c)]
-        return close[0] if len(close) == 1 else word
-
-    def _segmented(self, tokens: Tokens) -> Tokens | None:
-        words: list[str] = []
-        breaks: set[int] = set()
-        changed = False
-        for i, word in enumerate(tokens.words):
-            if i in tokens.breaks:
-                breaks.add(len(words))
-            pieces = self._split(word)
-            changed = changed or len(pieces) > 1
-            words.extend(self.spellings.get(p, p) for p in pieces)
-        return Tokens(tuple(words), frozenset(breaks)) if changed else None
-
-    def _split(self, word: str) -> list[str]:
-        """Split a glued token into known words ("kwilzelfmoordplegen"), fewest pieces first."""
-        n = len(word)
-        if n < 3 or n > MAX_SEGMENT_LENGTH or word in self.vocabulary or not word.isalpha():
-            return [word]
-        best: list[list[str] | None] = [None] * (n + 1)
-        best[0] = []
-        for end in range(1, n + 1):
-            for start in range(max(0, end - 20), end):
-                prefix = best[start]
-                if prefix is None:
-                    continue
-                piece = self._known(word[start:end], start)
-                if piece is not None and (best[end] is None or len(prefix) + 1 < len(best[end] or [])):
-                    best[end] = [*prefix, piece]
-        result = best[n]
-        return result if result is not None and len(result) > 1 else [word]
-
-    def _known(self, piece: str, start: int) -> str | None:
-        if piece == "k" and start == 0:
-            return piece
-        if len(piece) < 2:
-            return None
-        if piece in self.vocabulary:
-            return piece
-        if piece.endswith("d") and piece[:-1] + "t" in self.vocabulary:
-            return piece[:-1] + "t"  # pieces inside a glued word keep their final d
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class Tokens:
-    """Canonical words of a text; `breaks` holds the indexes where a new sentence starts."""
-
-    words: tuple[str, ...]
-    breaks: frozenset[int] = frozenset()
-
-    def text(self) -> tuple[str, list[int]]:
-        """The words joined as ` w1 w2 ... ` and the start offset of each word."""
-        starts: list[int] = []
-        offset = 1
-        for word in self.words:
-            starts.append(offset)
-            offset += len(word) + 1
-        return " " + " ".join(self.words) + " ", starts
-
-
-def within_one_edit(a: str, b: str) -> bool:
-    """True when a and b differ by at most one insertion, deletion, substitution or swap."""
-    if a == b:
-        return True
-    la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return False
-    i = 0
-    while i < min(la, lb) and a[i] == b[i]:
-        i += 1
-    if la == lb:
-        if a[i + 1:] == b[i + 1:]:
-            return True
-        return a[i:i + 2] == b[i:i + 2][::-1] and a[i + 2:] == b[i + 2:]
-    return a[i + 1:] == b[i:] if la > lb else a[i:] == b[i + 1:]
-
-
-def fuzzy_index(words: frozenset[str], minimum: int) -> Mapping[str, frozenset[str]]:
-    """Index every word of at least `minimum` letters under itself and its one-letter deletions."""
-    index: dict[str, set[str]] = {}
-    for word in words:
-        if len(word) < minimum or not word.isalpha():
-            continue
-        index.setdefault(word, set()).add(word)
-        for i in range(len(word)):
-            index.setdefault(word[:i] + word[i + 1:], set()).add(word)
-    return MappingProxyType({k: frozenset(v) for k, v in index.items()})
-
-
-@dataclass(frozen=True, slots=True)
 class Lexicon:
     """The compiled, immutable safety lexicon and the help lines."""
 
@@ -282,8 +122,11 @@ class Lexicon:
     negation_window: int = 2
     contexts: tuple[Context, ...] = ()
     nlu: NluSignal = field(default_factory=NluSignal)
-    priority: tuple[Category, ...] = (Category.ACUTE_DANGER, Category.SUICIDE_SELF_HARM,
-                                      Category.VIOLENCE_ABUSE)
+    priority: tuple[Category, ...] = (
+        Category.ACUTE_DANGER,
+        Category.SUICIDE_SELF_HARM,
+        Category.VIOLENCE_ABUSE,
+    )
     helplines: tuple[Helpline, ...] = ()
     helplines_intro: str = ""
     index: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
@@ -334,11 +177,16 @@ def screen(text: str, lexicon: Lexicon, nlu: NluResult | None = None) -> Verdict
 
 def _screen_tokens(tokens: Tokens, lexicon: Lexicon) -> Verdict:
     joined, starts = tokens.text()
-    hits = [(rule, match) for rule in lexicon.candidates(tokens.words)
-            for match in rule.regex.finditer(joined)]
+    hits = [
+        (rule, match)
+        for rule in lexicon.candidates(tokens.words)
+        for match in rule.regex.finditer(joined)
+    ]
     if not hits:
         return SAFE
-    spans = [(m.start(), m.end(), h.cap) for h in lexicon.harmless for m in h.regex.finditer(joined)]
+    spans = [
+        (m.start(), m.end(), h.cap) for h in lexicon.harmless for m in h.regex.finditer(joined)
+    ]
     contexts = [c for c in lexicon.contexts if c.regex.search(joined)]
     found = SAFE
     for rule, match in hits:
@@ -351,8 +199,14 @@ def _screen_tokens(tokens: Tokens, lexicon: Lexicon) -> Verdict:
     return found
 
 
-def _level(rule: Rule, match: re.Match[str], spans: list[tuple[int, int, Level]],
-           tokens: Tokens, starts: list[int], lexicon: Lexicon) -> Level:
+def _level(
+    rule: Rule,
+    match: re.Match[str],
+    spans: list[tuple[int, int, Level]],
+    tokens: Tokens,
+    starts: list[int],
+    lexicon: Lexicon,
+) -> Level:
     level: Level = rule.level
     for start, end, cap in spans:
         if start + 1 < match.end() and match.start() + 1 < end and RANK[cap] < RANK[level]:
@@ -371,8 +225,9 @@ def _negated(tokens: Tokens, first: int, last: int, rule: Rule, lexicon: Lexicon
     words = tokens.words
     sentence_start = max((b for b in tokens.breaks if b <= first), default=0)
     sentence_end = min((b for b in tokens.breaks if b > last - 1), default=len(words))
-    window = range(max(sentence_start, first - lexicon.negation_window),
-                   min(sentence_end, last + 1))
+    window = range(
+        max(sentence_start, first - lexicon.negation_window), min(sentence_end, last + 1)
+    )
     for i in window:
         word = words[i]
         if word not in lexicon.negators:
@@ -394,18 +249,24 @@ def _stronger(a: Verdict, b: Verdict, priority: tuple[Category, ...]) -> Verdict
     return b if order.get(b.category, 99) < order.get(a.category, 99) else a
 
 
-def _with_nlu(found: Verdict, nlu: NluResult | None, signal: NluSignal,
-              harmless_seen: bool) -> Verdict:
+def _with_nlu(
+    found: Verdict, nlu: NluResult | None, signal: NluSignal, harmless_seen: bool
+) -> Verdict:
     """The NLU may raise the level, never lower it; over a harmless phrase at most to check."""
     if nlu is None or found.level == "crisis":
         return found
     score = nlu.score(signal.intent)
     rule = f"nlu:{signal.intent}"
     if found.level == "check":
-        return Verdict("crisis", found.category, found.rule) if score >= signal.check_threshold \
-            and not harmless_seen else found
+        return (
+            Verdict("crisis", found.category, found.rule)
+            if score >= signal.check_threshold and not harmless_seen
+            else found
+        )
     if harmless_seen:
-        return Verdict("check", signal.category, rule) if score >= signal.crisis_threshold else found
+        return (
+            Verdict("check", signal.category, rule) if score >= signal.crisis_threshold else found
+        )
     if score >= signal.crisis_threshold:
         return Verdict("crisis", signal.category, rule)
     if score >= signal.check_threshold:
@@ -414,7 +275,7 @@ def _with_nlu(found: Verdict, nlu: NluResult | None, signal: NluSignal,
 
 
 def matches(text: str, lexicon: Lexicon) -> Iterator[str]:
-    """The ids of every rule that matches a text, before harmless spans and negation (for editors)."""
+    """Ids of the rules matching a text, before harmless spans and negation (for editors)."""
     seen: set[str] = set()
     for tokens in lexicon.normaliser.variants(text):
         joined, _ = tokens.text()
@@ -429,13 +290,43 @@ def _helplines(call: BuiltinCall) -> BuiltinResult:
     if not isinstance(lexicon, Lexicon):
         return BuiltinResult()
     wanted = call.params.get("lines")
-    lines = [h for h in (lexicon.helpline(str(i)) for i in wanted) if h is not None] \
-        if isinstance(wanted, list) else list(lexicon.helplines)
+    lines = (
+        [h for h in (lexicon.helpline(str(i)) for i in wanted) if h is not None]
+        if isinstance(wanted, list)
+        else list(lexicon.helplines)
+    )
     body = "\n".join(h.text for h in lines)
     text = f"{lexicon.helplines_intro}\n{body}" if lexicon.helplines_intro else body
     return BuiltinResult(messages=(Message(text),))
 
 
-BUILTINS: Mapping[str, Builtin] = MappingProxyType({
-    "helplines": Builtin(_helplines, frozenset({"lines"})),
-})
+BUILTINS: Mapping[str, Builtin] = MappingProxyType(
+    {
+        "helplines": Builtin(_helplines, frozenset({"lines"})),
+    }
+)
+
+
+__all__ = [
+    "BUILTINS",
+    "RANK",
+    "SAFE",
+    "WORD",
+    "Category",
+    "Context",
+    "Harmless",
+    "Helpline",
+    "Level",
+    "Lexicon",
+    "NluSignal",
+    "Normaliser",
+    "Rule",
+    "Tokens",
+    "Verdict",
+    "canonical_word",
+    "fold",
+    "fuzzy_index",
+    "matches",
+    "screen",
+    "within_one_edit",
+]

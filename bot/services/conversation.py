@@ -74,7 +74,8 @@ class ConversationService:
         text, too_long = _clip(inbound.text)
         event, verdict = await self._understand(inbound, text)
         update_key = f"{inbound.channel}:{inbound.update_id}" if inbound.update_id else None
-        flooding = self.guard.hit(pupil_id)  # privacy-engineer
+        # privacy-engineer: flood control on chat channels (never drops, see guard.py)
+        flooding = inbound.channel in self.guard.channels and self.guard.hit(pupil_id)
 
         # privacy-engineer: the whole transaction is rerun after a brief database outage; when
         # the database stays down, guard.StoreUnavailable reaches the channel (not handled).
@@ -106,10 +107,11 @@ class ConversationService:
             return ButtonPressed(inbound.button[:256]), None
         if inbound.media is not None or text is None:
             return None, None
-        if text.startswith("/") and len(text) > 1:
-            name, _, argument = text[1:].partition(" ")
-            return CommandGiven(name.split("@", 1)[0].lower(), argument.strip()[:64]), None
         verdict = screen(text, lexicon) if lexicon is not None else None
+        if text.startswith("/") and len(text) > 1:
+            # Commands are screened too: "/ik wil dood" is a pupil in danger, not a typo.
+            name, _, argument = text[1:].partition(" ")
+            return CommandGiven(name.split("@", 1)[0].lower(), argument.strip()[:64]), verdict
         nlu: NluResult | None = None
         degraded = False
         if self.nlu is not None and text.strip():

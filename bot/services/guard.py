@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RETRY_DELAYS: tuple[float, ...] = (0.1, 0.3, 0.8, 1.5)
+PATIENCE = 120.0
 
 
 class StoreUnavailable(StoreError):
@@ -44,6 +45,9 @@ class FloodGuard:
 
     burst: int = 8
     rate: float = 0.5
+    # Chat channels only: the JSONL console is a machine protocol (tests, evaluations) that
+    # sends as fast as it can and expects the same replies whatever the speed.
+    channels: frozenset[str] = frozenset({"telegram"})
     clock: Callable[[], float] = time.monotonic
     max_pupils: int = 50_000
     _buckets: dict[str, _Bucket] = field(default_factory=dict)
@@ -90,15 +94,24 @@ def is_transient(exc: BaseException) -> bool:
         import asyncpg  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - asyncpg is a dependency
         return False
-    transient = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                 asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError)
-    return isinstance(exc, transient) or isinstance(getattr(exc, "orig", None), transient) \
+    transient = (
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,
+        asyncpg.CannotConnectNowError,
+        asyncpg.AdminShutdownError,
+    )
+    return (
+        isinstance(exc, transient)
+        or isinstance(getattr(exc, "orig", None), transient)
         or isinstance(exc.__cause__, transient)
+    )
 
 
-async def retry_transient(operation: Callable[[], Awaitable[T]],
-                          delays: Sequence[float] = RETRY_DELAYS,
-                          sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> T:
+async def retry_transient(
+    operation: Callable[[], Awaitable[T]],
+    delays: Sequence[float] = RETRY_DELAYS,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> T:
     """Run a whole transaction; rerun it after a transient database error, then give up."""
     for delay in (*delays, None):
         try:
@@ -107,9 +120,39 @@ async def retry_transient(operation: Callable[[], Awaitable[T]],
             if not is_transient(exc):
                 raise
             if delay is None:
-                log.warning("database unavailable after %s retries: %s", len(delays),
-                            type(exc).__name__)
+                log.warning(
+                    "database unavailable after %s retries: %s", len(delays), type(exc).__name__
+                )
                 raise StoreUnavailable("the database is unavailable; try again later") from exc
             log.warning("database unavailable (%s); retry in %.1fs", type(exc).__name__, delay)
             await sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def wait_for_store(
+    operation: Callable[[], Awaitable[T]],
+    on_wait: Callable[[], Awaitable[None]] | None = None,
+    patience: float = PATIENCE,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> tuple[T | None, bool]:
+    """For channels: keep a message while the database is down and try again.
+
+    Runs `operation` (e.g. `service.handle(inbound)`); on StoreUnavailable calls `on_wait` once
+    (send the busy_retry text) and retries with backoff for up to `patience` seconds.
+    Returns (result, waited); result is None when the database stayed down that long.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    delay = 0.5
+    waited = False
+    while True:
+        try:
+            return await operation(), waited
+        except StoreUnavailable:
+            if loop.time() + delay > deadline:
+                return None, True
+            if not waited and on_wait is not None:
+                await on_wait()
+            waited = True
+            await sleep(delay)
+            delay = min(delay * 2, 5.0)

@@ -75,8 +75,9 @@ def choice_titles(content: Content) -> dict[str, dict[str, str]]:
     return titles
 
 
-def summary_lines(content: Content, texts: CounsellorTexts, slots: Mapping[str, Any],
-                  consent: str) -> list[tuple[str, str]]:
+def summary_lines(
+    content: Content, texts: CounsellorTexts, slots: Mapping[str, Any], consent: str
+) -> list[tuple[str, str]]:
     """What the counsellor may read: non-private answers, private ones only with full consent."""
     if consent not in ("full", "summary"):
         return []
@@ -103,28 +104,49 @@ def _show(value: Any, titles: Mapping[str, str]) -> str:
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
-def case_text(texts: CounsellorTexts, *, case_id: int, kind: str, urgent: bool,
-              network: str | None, consent: str, created: datetime,
-              lines: Sequence[tuple[str, str]], previous: str | None, mention: str) -> str:
+def case_text(
+    texts: CounsellorTexts,
+    *,
+    case_id: int,
+    kind: str,
+    urgent: bool,
+    network: str | None,
+    consent: str,
+    created: datetime,
+    lines: Sequence[tuple[str, str]],
+    previous: str | None,
+    mention: str,
+) -> str:
     """The text of the case message in the counsellor chat."""
-    values = {"case": case_id, "kind": texts.kinds.get(kind, kind),
-              "network": texts.network(network), "consent": texts.consent[consent],
-              "created": local_time(created)}
-    parts = [texts.c("case_title_urgent" if urgent else "case_title", **values),
-             texts.c("case_facts", **values)]
+    values = {
+        "case": case_id,
+        "kind": texts.kinds.get(kind, kind),
+        "network": texts.network(network),
+        "consent": texts.consent[consent],
+        "created": local_time(created),
+    }
+    parts = [
+        texts.c("case_title_urgent" if urgent else "case_title", **values),
+        texts.c("case_facts", **values),
+    ]
     if previous:
         parts.append(texts.c("case_previous", name=previous, mention=mention).replace("  ", " "))
     if lines:
-        parts.append("\n".join([texts.c("case_summary_intro")] + [
-            texts.c("case_summary_line", label=label, value=value) for label, value in lines]))
+        parts.append(
+            "\n".join(
+                [texts.c("case_summary_intro")]
+                + [texts.c("case_summary_line", label=label, value=value) for label, value in lines]
+            )
+        )
     else:
         parts.append(texts.c("case_nothing_shared"))
     parts.append(texts.c("case_how"))
     return clip("\n\n".join(parts))
 
 
-def case_buttons(texts: CounsellorTexts, case_id: int, consent: str,
-                 claim: bool = True) -> list[Button]:
+def case_buttons(
+    texts: CounsellorTexts, case_id: int, consent: str, claim: bool = True
+) -> list[Button]:
     """Buttons under a case message: claim (while pending), close, show the conversation."""
     buttons = [Button(texts.c("claim_button"), callback(case_id, "claim"))] if claim else []
     buttons.append(Button(texts.c("close_button"), callback(case_id, "close")))
@@ -140,20 +162,27 @@ def outcome_buttons(texts: CounsellorTexts, case_id: int) -> list[Button]:
 
 def message(text: str, buttons: Sequence[Button] = (), **meta: Any) -> dict[str, Any]:
     """An outbox payload the Telegram sender understands, plus handoff metadata."""
-    payload: dict[str, Any] = {"kind": "message", "text": clip(text),
-                               "buttons": [{"title": b.title, "payload": b.payload}
-                                           for b in buttons]}
+    payload: dict[str, Any] = {
+        "kind": "message",
+        "text": clip(text),
+        "buttons": [{"title": b.title, "payload": b.payload} for b in buttons],
+    }
     payload.update({k: v for k, v in meta.items() if v is not None})
     return payload
 
 
-def transcript_chunks(texts: CounsellorTexts, case_id: int,
-                      lines: Sequence[tuple[str, str]]) -> list[str]:
+def transcript_chunks(
+    texts: CounsellorTexts, case_id: int, lines: Sequence[tuple[str, str]]
+) -> list[str]:
     """The conversation as a few messages, each within Telegram's limit."""
-    keys = {"pupil": "transcript_pupil", "bot": "transcript_bot",
-            "counsellor": "transcript_counsellor"}
-    rendered = [clip(texts.c(keys.get(author, "transcript_bot"), text=text), 3500)
-                for author, text in lines]
+    keys = {
+        "pupil": "transcript_pupil",
+        "bot": "transcript_bot",
+        "counsellor": "transcript_counsellor",
+    }
+    rendered = [
+        clip(texts.c(keys.get(author, "transcript_bot"), text=text), 3500) for author, text in lines
+    ]
     chunks: list[list[str]] = [[]]
     size = 0
     for line in rendered:
@@ -163,8 +192,12 @@ def transcript_chunks(texts: CounsellorTexts, case_id: int,
         chunks[-1].append(line)
         size += len(line) + 1
     total = len(chunks)
-    return [texts.c("transcript_title", case=case_id, part=i + 1, parts=total) + "\n\n"
-            + "\n".join(chunk) for i, chunk in enumerate(chunks)]
+    return [
+        texts.c("transcript_title", case=case_id, part=i + 1, parts=total)
+        + "\n\n"
+        + "\n".join(chunk)
+        for i, chunk in enumerate(chunks)
+    ]
 
 
 def clip(text: str, limit: int = MAX_TEXT) -> str:

@@ -16,8 +16,14 @@ from bot.errors import SettingsError
 from bot.settings import Secret
 
 KEY = "WEGWIJS_NETWORKS_CONFIG"
-NETWORKS = ("antwerpen", "brussel", "limburg", "oost_vlaanderen", "vlaams_brabant",
-            "west_vlaanderen")
+NETWORKS = (
+    "antwerpen",
+    "brussel",
+    "limburg",
+    "oost_vlaanderen",
+    "vlaams_brabant",
+    "west_vlaanderen",
+)
 _CHAT = re.compile(r"^-?\d{1,20}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -83,8 +89,9 @@ class Routing:
         return not self.counsellors or user_id in self.counsellors
 
 
-def load_routing(path: Path | None, default_chat: str | None,
-                 env: Mapping[str, str] | None = None) -> Routing:
+def load_routing(
+    path: Path | None, default_chat: str | None, env: Mapping[str, str] | None = None
+) -> Routing:
     """Read the networks config; `default_chat` (WEGWIJS_COUNSELLOR_CHAT_ID) wins over its own."""
     if path is None:
         return Routing(default_chat)
@@ -101,11 +108,15 @@ def load_routing(path: Path | None, default_chat: str | None,
         emails["default"] = _emails(default["email"], "default")
     timing = data.get("timing") or {}
     return Routing(
-        default_chat, per_network, emails, _counsellors(data.get("counsellors") or []),
+        default_chat,
+        per_network,
+        emails,
+        _counsellors(data.get("counsellors") or []),
         claim_timeout=_minutes(timing, "claim_timeout_minutes", 30),
         reminder_every=_minutes(timing, "reminder_every_minutes", 30),
         continuity=_minutes(timing, "continuity_minutes", 15, minimum=0),
-        smtp=_smtp(data.get("smtp"), os_env(env)))
+        smtp=_smtp(data.get("smtp"), os_env(env)),
+    )
 
 
 def os_env(env: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -120,8 +131,9 @@ def _networks(data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, tuple[
     emails: dict[str, tuple[str, ...]] = {}
     for network, spec in (data.get("networks") or {}).items():
         if network not in NETWORKS:
-            raise SettingsError(KEY, f"unknown network '{network}'; use one of "
-                                + ", ".join(NETWORKS))
+            raise SettingsError(
+                KEY, f"unknown network '{network}'; use one of " + ", ".join(NETWORKS)
+            )
         spec = spec or {}
         chat = _chat(spec.get("telegram_chat_id"), network)
         if chat:
@@ -151,13 +163,19 @@ def _emails(value: Any, where: str) -> tuple[str, ...]:
 def _counsellors(entries: list[Any]) -> dict[str, Counsellor]:
     result = {}
     for entry in entries:
-        if not isinstance(entry, dict) or not entry.get("telegram_id") \
-                or not entry.get("first_name"):
+        if (
+            not isinstance(entry, dict)
+            or not entry.get("telegram_id")
+            or not entry.get("first_name")
+        ):
             raise SettingsError(KEY, "every counsellor needs telegram_id and first_name")
         user = str(entry["telegram_id"]).strip()
-        result[user] = Counsellor(user, str(entry["first_name"]).split()[0],
-                                  str(entry.get("role") or "default"),
-                                  str(entry["username"]) if entry.get("username") else None)
+        result[user] = Counsellor(
+            user,
+            str(entry["first_name"]).split()[0],
+            str(entry.get("role") or "default"),
+            str(entry["username"]) if entry.get("username") else None,
+        )
     return result
 
 
@@ -175,8 +193,11 @@ def _smtp(spec: Any, env: Mapping[str, str]) -> SmtpConfig | None:
         raise SettingsError(KEY, "smtp needs at least host and from")
     password_env = spec.get("password_env")
     return SmtpConfig(
-        host=str(spec["host"]), sender=str(spec["from"]), port=int(spec.get("port", 25)),
+        host=str(spec["host"]),
+        sender=str(spec["from"]),
+        port=int(spec.get("port", 25)),
         starttls=bool(spec.get("starttls", False)),
         username=str(spec["username"]) if spec.get("username") else None,
         password=Secret(env.get(str(password_env), "") if password_env else ""),
-        timeout=float(spec.get("timeout_seconds", 10)))
+        timeout=float(spec.get("timeout_seconds", 10)),
+    )

@@ -29,6 +29,7 @@ NORMAL = 5
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 40
 MAX_BACKOFF = 300.0
+BATCH = 20
 
 
 class Sender(Protocol):
@@ -119,14 +120,15 @@ class Dispatcher:
                 task.cancel()
 
     async def deliver_due(self) -> int:
-        """One pass: send the oldest due entry of every destination. Returns how many were sent."""
-        heads = await self._claim_heads()
-        if not heads:
+        """One pass: per destination, send its due entries in order. Returns how many were sent."""
+        batches = await self._claim_batches()
+        if not batches:
             return 0
-        results = await asyncio.gather(*(self._deliver(entry) for entry in heads))
+        results = await asyncio.gather(*(self._deliver_batch(batch) for batch in batches))
         return sum(results)
 
-    async def _claim_heads(self) -> list[OutboxEntry]:
+    async def _claim_batches(self) -> list[list[OutboxEntry]]:
+        """Lease the leading due entries of every destination, urgent destinations first."""
         now = utcnow()
         async with self.store.transaction() as session:
             rows = (
@@ -134,33 +136,61 @@ class Dispatcher:
                     select(OutboxEntry)
                     .where(OutboxEntry.status == "pending")
                     .order_by(OutboxEntry.id)
-                    .limit(500)
+                    .limit(1000)
                 )
             ).all()
-            heads: dict[str, OutboxEntry] = {}
+            queues: dict[str, list[OutboxEntry]] = {}
+            blocked: set[str] = set()
             for entry in rows:
-                heads.setdefault(entry.destination, entry)
-            due = [
-                e
-                for e in heads.values()
-                if _aware(e.next_attempt_at) <= now
-                and (e.lease_until is None or _aware(e.lease_until) < now)
-            ]
-            due.sort(key=lambda e: (e.priority, e.id))
-            claimed = []
-            for entry in due:
-                result = await session.execute(
-                    update(OutboxEntry)
-                    .where(
-                        OutboxEntry.id == entry.id,
-                        OutboxEntry.status == "pending",
-                        or_(OutboxEntry.lease_until.is_(None), OutboxEntry.lease_until < now),
-                    )
-                    .values(lease_until=now + LEASE)
+                if entry.destination in blocked:
+                    continue
+                ready = _aware(entry.next_attempt_at) <= now and (
+                    entry.lease_until is None or _aware(entry.lease_until) < now
                 )
-                if getattr(result, "rowcount", 0) == 1:
-                    claimed.append(entry)
-            return claimed
+                queue = queues.setdefault(entry.destination, [])
+                if not ready or len(queue) >= BATCH:
+                    blocked.add(entry.destination)  # order per destination: never skip ahead
+                    continue
+                queue.append(entry)
+            batches = sorted((q for q in queues.values() if q),
+                             key=lambda q: (min(e.priority for e in q), q[0].id))
+            ids = [e.id for q in batches for e in q]
+            if not ids:
+                return []
+            result = await session.execute(
+                update(OutboxEntry)
+                .where(
+                    OutboxEntry.id.in_(ids),
+                    OutboxEntry.status == "pending",
+                    or_(OutboxEntry.lease_until.is_(None), OutboxEntry.lease_until < now),
+                )
+                .values(lease_until=now + LEASE)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", len(ids)) != len(ids):
+                return []  # another replica leased some of them: let the next pass sort it out
+            return batches
+
+    async def _deliver_batch(self, batch: list[OutboxEntry]) -> int:
+        """Send one destination's entries in order; stop at the first that is not delivered."""
+        sent = 0
+        for index, entry in enumerate(batch):
+            if not await self._deliver(entry):
+                await self._release(batch[index + 1:])
+                break
+            sent += 1
+        return sent
+
+    async def _release(self, entries: list[OutboxEntry]) -> None:
+        if not entries:
+            return
+        async with self.store.transaction() as session:
+            await session.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.id.in_([e.id for e in entries]))
+                .values(lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
 
     async def _deliver(self, entry: OutboxEntry) -> int:
         kind = entry.destination.split(":", 1)[0]
@@ -197,7 +227,10 @@ class Dispatcher:
             outcome = {"status": "sent", "sent_at": utcnow(), "lease_until": None, "payload": b""}
         async with self.store.transaction() as session:
             await session.execute(
-                update(OutboxEntry).where(OutboxEntry.id == entry.id).values(**outcome)
+                update(OutboxEntry)
+                .where(OutboxEntry.id == entry.id)
+                .values(**outcome)
+                .execution_options(synchronize_session=False)
             )
             if outcome["status"] == "sent" and self.on_sent is not None:
                 await self.on_sent(session, payload, result or {})

@@ -61,8 +61,9 @@ class PurgeReport:
         return ", ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))
 
 
-async def purge(store: Store, now: datetime | None = None, days: int = 90,
-                handoff: HandoffService | None = None) -> PurgeReport:
+async def purge(
+    store: Store, now: datetime | None = None, days: int = 90, handoff: HandoffService | None = None
+) -> PurgeReport:
     """Delete conversations of pupils inactive for `days`, old closed cases and sent messages."""
     if days < 1:
         raise ValueError("retention must be at least one day")
@@ -70,8 +71,9 @@ async def purge(store: Store, now: datetime | None = None, days: int = 90,
     cutoff = now - timedelta(days=days)
     report = PurgeReport()
     async with store.transaction() as session:
-        inactive = list((await session.scalars(
-            select(Pupil.id).where(Pupil.updated_at < cutoff))).all())
+        inactive = list(
+            (await session.scalars(select(Pupil.id).where(Pupil.updated_at < cutoff))).all()
+        )
     for pupil_id in inactive:
         async with store.pupil_transaction(pupil_id) as session:
             pupil = await session.get(Pupil, pupil_id)
@@ -79,40 +81,65 @@ async def purge(store: Store, now: datetime | None = None, days: int = 90,
                 continue
             await _delete_pupil(session, pupil, report, handoff)
     async with store.transaction() as session:
-        report.transcript_lines += await _count(session, delete(TranscriptLine).where(
-            TranscriptLine.created_at < cutoff))
-        report.processed_updates += await _count(session, delete(ProcessedUpdate).where(
-            ProcessedUpdate.created_at < now - min(DEDUPE_KEEP, timedelta(days=days))))
-        old_cases = list((await session.scalars(select(Case.id).where(
-            Case.status.not_in(OPEN_STATUSES), Case.closed_at < cutoff))).all())
+        report.transcript_lines += await _count(
+            session, delete(TranscriptLine).where(TranscriptLine.created_at < cutoff)
+        )
+        report.processed_updates += await _count(
+            session,
+            delete(ProcessedUpdate).where(
+                ProcessedUpdate.created_at < now - min(DEDUPE_KEEP, timedelta(days=days))
+            ),
+        )
+        old_cases = list(
+            (
+                await session.scalars(
+                    select(Case.id).where(
+                        Case.status.not_in(OPEN_STATUSES), Case.closed_at < cutoff
+                    )
+                )
+            ).all()
+        )
         if old_cases:
-            report.outbox_entries += await _count(session, delete(OutboxEntry).where(
-                OutboxEntry.case_id.in_(old_cases)))
+            report.outbox_entries += await _count(
+                session, delete(OutboxEntry).where(OutboxEntry.case_id.in_(old_cases))
+            )
             report.cases += await _count(session, delete(Case).where(Case.id.in_(old_cases)))
-        report.outbox_entries += await _count(session, delete(OutboxEntry).where(
-            OutboxEntry.status == "sent", OutboxEntry.sent_at < now - SENT_KEEP))
-        report.outbox_entries += await _count(session, delete(OutboxEntry).where(
-            OutboxEntry.status == "failed", OutboxEntry.created_at < cutoff))
+        report.outbox_entries += await _count(
+            session,
+            delete(OutboxEntry).where(
+                OutboxEntry.status == "sent", OutboxEntry.sent_at < now - SENT_KEEP
+            ),
+        )
+        report.outbox_entries += await _count(
+            session,
+            delete(OutboxEntry).where(
+                OutboxEntry.status == "failed", OutboxEntry.created_at < cutoff
+            ),
+        )
     log.info("retention purge (%s days): %s", days, report)
     return report
 
 
-async def _delete_pupil(session: AsyncSession, pupil: Pupil, report: PurgeReport,
-                        handoff: HandoffService | None) -> None:
+async def _delete_pupil(
+    session: AsyncSession, pupil: Pupil, report: PurgeReport, handoff: HandoffService | None
+) -> None:
     pupil_id = pupil.id
     cases = (await session.scalars(select(Case.id).where(Case.pupil_id == pupil_id))).all()
     report.cases += len(cases)
-    report.outbox_entries += int(await session.scalar(select(func.count()).where(
-        OutboxEntry.pupil_id == pupil_id)) or 0)
+    report.outbox_entries += int(
+        await session.scalar(select(func.count()).where(OutboxEntry.pupil_id == pupil_id)) or 0
+    )
     if handoff is not None:  # also tells the counsellor side that open cases are gone
         await handoff.erase(session, pupil_id)
     else:
         await session.execute(delete(OutboxEntry).where(OutboxEntry.pupil_id == pupil_id))
         await session.execute(delete(Case).where(Case.pupil_id == pupil_id))
-    report.transcript_lines += await _count(session, delete(TranscriptLine).where(
-        TranscriptLine.pupil_id == pupil_id))
-    report.processed_updates += await _count(session, delete(ProcessedUpdate).where(
-        ProcessedUpdate.pupil_id == pupil_id))
+    report.transcript_lines += await _count(
+        session, delete(TranscriptLine).where(TranscriptLine.pupil_id == pupil_id)
+    )
+    report.processed_updates += await _count(
+        session, delete(ProcessedUpdate).where(ProcessedUpdate.pupil_id == pupil_id)
+    )
     await session.delete(pupil)
     report.pupils += 1
 
@@ -122,8 +149,13 @@ async def _count(session: AsyncSession, statement: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def run_daily(store: Store, days: int, stop: asyncio.Event,
-                    handoff: HandoffService | None = None, interval: float = DAY) -> None:
+async def run_daily(
+    store: Store,
+    days: int,
+    stop: asyncio.Event,
+    handoff: HandoffService | None = None,
+    interval: float = DAY,
+) -> None:
     """Purge once now and then every `interval` seconds until `stop` is set."""
     while not stop.is_set():
         try:

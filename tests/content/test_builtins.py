@@ -11,8 +11,9 @@ from bot.core.actions import BuiltinCall, BuiltinResult
 from bot.core.builtins import BUILTINS, TELEGRAM_MAX_TEXT, pack
 
 
-def run(content: Content, action: str, slots: dict[str, Any] | None = None,
-        **params: Any) -> BuiltinResult:
+def run(
+    content: Content, action: str, slots: dict[str, Any] | None = None, **params: Any
+) -> BuiltinResult:
     return BUILTINS[action].run(BuiltinCall(params, slots or {}, content))
 
 
@@ -30,14 +31,22 @@ def test_show_routes_lists_fitting_routes_first_and_remembers_them(content: Cont
 
 
 def test_show_routes_can_be_limited_to_some_routes(content: Content) -> None:
-    result = run(content, "show_routes", {"age": 17, "has_diploma": "no"},
-                 routes=["examencommissie", "graduaat"])
+    result = run(
+        content,
+        "show_routes",
+        {"age": 17, "has_diploma": "no"},
+        routes=["examencommissie", "graduaat"],
+    )
     assert result.slots["routes_shown"] == "examencommissie"
 
 
 def test_explain_route_says_why_it_does_not_fit(content: Content) -> None:
-    result = run(content, "explain_route", {"age": 15, "school_grade": "first_grade"},
-                 route="volwassenenonderwijs")
+    result = run(
+        content,
+        "explain_route",
+        {"age": 15, "school_grade": "first_grade"},
+        route="volwassenenonderwijs",
+    )
     text = texts(result)
     assert content.catalog.routes["volwassenenonderwijs"].name in text
     assert content.catalog.route_templates["verdict_not"] in text
@@ -59,8 +68,13 @@ def test_explain_unknown_route_asks_to_choose(content: Content) -> None:
 
 @pytest.mark.parametrize("limit", [1, 2, 3, 4, 9])
 def test_show_resources_shows_two_to_four(content: Content, limit: int) -> None:
-    result = run(content, "show_resources", {"network": "limburg", "municipality": "Hasselt"},
-                 topic="wellbeing", limit=limit)
+    result = run(
+        content,
+        "show_resources",
+        {"network": "limburg", "municipality": "Hasselt"},
+        topic="wellbeing",
+        limit=limit,
+    )
     assert len(result.slots["resources_shown"].split(",")) == max(2, min(4, limit))
     assert result.slots["resources_shown"].startswith("tejo_hasselt")
 
@@ -76,9 +90,15 @@ def test_show_resources_prefers_the_region_and_hints_when_it_is_unknown(content:
 def test_show_resources_more_skips_what_was_shown(content: Content) -> None:
     first = run(content, "show_resources", {}, topic="wellbeing", limit=4)
     shown = first.slots["resources_shown"].split(",")
-    more = run(content, "show_resources", {"resources_shown": ",".join(shown)},
-               topic="wellbeing", limit=4, more=True)
-    new = more.slots["resources_shown"].split(",")[len(shown):]
+    more = run(
+        content,
+        "show_resources",
+        {"resources_shown": ",".join(shown)},
+        topic="wellbeing",
+        limit=4,
+        more=True,
+    )
+    new = more.slots["resources_shown"].split(",")[len(shown) :]
     assert new and not set(new) & set(shown)
 
 
@@ -95,8 +115,11 @@ def test_tell_fills_slots_into_a_fact(content: Content) -> None:
 def test_plan_summary_shows_only_what_is_filled(content: Content) -> None:
     empty = run(content, "show_plan", {})
     assert texts(empty) == content.catalog.summaries["plan"].empty
-    plan = run(content, "show_plan", {"plan_goal": "Mijn jaar afmaken", "plan_step": "skipped",
-                                      "plan_shared": "no"})
+    plan = run(
+        content,
+        "show_plan",
+        {"plan_goal": "Mijn jaar afmaken", "plan_step": "skipped", "plan_shared": "no"},
+    )
     text = texts(plan)
     assert "Mijn jaar afmaken" in text and "skipped" not in text
     assert "{" not in text
@@ -104,8 +127,11 @@ def test_plan_summary_shows_only_what_is_filled(content: Content) -> None:
 
 def test_every_message_fits_telegram(content: Content) -> None:
     slots = {"age": 16, "routes_viewed": "x" * 5000}
-    for action, params in [("show_routes", {}), ("summary", {"of": "exit"}),
-                           ("show_resources", {"topic": "wellbeing", "limit": 4})]:
+    for action, params in [
+        ("show_routes", {}),
+        ("summary", {"of": "exit"}),
+        ("show_resources", {"topic": "wellbeing", "limit": 4}),
+    ]:
         for message in run(content, action, slots, **params).messages:
             assert len(message.text) <= TELEGRAM_MAX_TEXT
 

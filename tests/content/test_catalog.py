@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.content.catalog import load
+from bot.content.catalog import OfficeHours, load
 from bot.content.problems import Problem
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
@@ -36,8 +36,9 @@ def _edit(content: Path, name: str, change: Callable[[dict[str, Any]], None]) ->
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def _problems(tmp_path: Path, name: str, change: Callable[[dict[str, Any]], None],
-              today: dt.date = TODAY) -> list[Problem]:
+def _problems(
+    tmp_path: Path, name: str, change: Callable[[dict[str, Any]], None], today: dt.date = TODAY
+) -> list[Problem]:
     content = _copy(tmp_path)
     _edit(content, name, change)
     catalog, problems = load(content, today=today)
@@ -54,8 +55,14 @@ def test_real_catalog_is_valid_without_warnings() -> None:
     catalog, problems = load(CONTENT, today=TODAY)
     assert [p.render() for p in problems] == []
     assert catalog is not None
-    assert set(catalog.networks) == {"antwerpen", "brussel", "limburg", "oost_vlaanderen",
-                                     "vlaams_brabant", "west_vlaanderen"}
+    assert set(catalog.networks) == {
+        "antwerpen",
+        "brussel",
+        "limburg",
+        "oost_vlaanderen",
+        "vlaams_brabant",
+        "west_vlaanderen",
+    }
 
 
 def test_route_without_source_is_an_error_with_its_line(tmp_path: Path) -> None:
@@ -71,14 +78,16 @@ def test_resource_without_review_date_is_an_error(tmp_path: Path) -> None:
 
 
 def test_fact_without_source_is_an_error(tmp_path: Path) -> None:
-    problems = _problems(tmp_path, "facts.yml",
-                         lambda d: d["facts"]["leerplicht_basics"].update(sources=[]))
+    problems = _problems(
+        tmp_path, "facts.yml", lambda d: d["facts"]["leerplicht_basics"].update(sources=[])
+    )
     assert _only(problems, "error") == ["fact 'leerplicht_basics' has no source"]
 
 
 def test_review_older_than_a_year_is_a_warning(tmp_path: Path) -> None:
-    problems = _problems(tmp_path, "networks.yml",
-                         lambda d: d["networks"]["limburg"].update(reviewed="2025-01-10"))
+    problems = _problems(
+        tmp_path, "networks.yml", lambda d: d["networks"]["limburg"].update(reviewed="2025-01-10")
+    )
     assert _only(problems, "error") == []
     [warning] = _only(problems, "warning")
     assert "network 'limburg' was last reviewed on 2025-01-10" in warning
@@ -91,8 +100,9 @@ def test_everything_becomes_stale_after_a_year(tmp_path: Path) -> None:
 
 
 def test_review_date_must_be_iso(tmp_path: Path) -> None:
-    problems = _problems(tmp_path, "paths.yml",
-                         lambda d: d["routes"]["naft"].update(reviewed="28/11/2026"))
+    problems = _problems(
+        tmp_path, "paths.yml", lambda d: d["routes"]["naft"].update(reviewed="28/11/2026")
+    )
     assert any("reviewed" in m for m in _only(problems, "error"))
 
 
@@ -104,30 +114,34 @@ def test_review_date_must_be_iso(tmp_path: Path) -> None:
         ({"min_age_after_first_grade": 15}, "must be lower than min_age"),
         ({"min_age": 18, "leerplichtig": "required"}, "leerplicht ends at 18"),
         ({"leerplichtig": "required", "diploma": "required"}, "a diploma ends leerplicht"),
-        ({"leerplichtig": "excluded", "diploma": "excluded", "max_age": 17},
-         "exclude each other"),
-        ({"max_age": 17, "any_of": [{"min_age": 18}, {"diploma": "required"}]},
-         "in an 'any_of' alternative: min_age 18 is higher than max_age 17"),
+        ({"leerplichtig": "excluded", "diploma": "excluded", "max_age": 17}, "exclude each other"),
+        (
+            {"max_age": 17, "any_of": [{"min_age": 18}, {"diploma": "required"}]},
+            "in an 'any_of' alternative: min_age 18 is higher than max_age 17",
+        ),
     ],
 )
 def test_contradicting_eligibility_rules_are_errors(
     tmp_path: Path, eligibility: dict[str, Any], expected: str
 ) -> None:
-    problems = _problems(tmp_path, "paths.yml",
-                         lambda d: d["routes"]["duaal_leren"].update(eligibility=eligibility))
+    problems = _problems(
+        tmp_path, "paths.yml", lambda d: d["routes"]["duaal_leren"].update(eligibility=eligibility)
+    )
     errors = _only(problems, "error")
     assert any(expected in m and "duaal_leren" in m for m in errors), errors
 
 
 def test_unknown_eligibility_key_is_a_schema_error(tmp_path: Path) -> None:
-    problems = _problems(tmp_path, "paths.yml",
-                         lambda d: d["routes"]["naft"]["eligibility"].update(minimum_age=12))
+    problems = _problems(
+        tmp_path, "paths.yml", lambda d: d["routes"]["naft"]["eligibility"].update(minimum_age=12)
+    )
     assert any("unknown key" in m or "minimum_age" in m for m in _only(problems, "error"))
 
 
 def test_replaced_by_must_name_a_route(tmp_path: Path) -> None:
-    problems = _problems(tmp_path, "paths.yml",
-                         lambda d: d["routes"]["cdo_deeltijds"].update(replaced_by="duaal"))
+    problems = _problems(
+        tmp_path, "paths.yml", lambda d: d["routes"]["cdo_deeltijds"].update(replaced_by="duaal")
+    )
     assert any("replaced by 'duaal'" in m for m in _only(problems, "error"))
 
 
@@ -156,8 +170,9 @@ def test_resource_ages_and_ids(tmp_path: Path) -> None:
 
 
 def test_unknown_topic_is_a_schema_error(tmp_path: Path) -> None:
-    problems = _problems(tmp_path, "resources.yml",
-                         lambda d: d["resources"][0].update(topics=["school"]))
+    problems = _problems(
+        tmp_path, "resources.yml", lambda d: d["resources"][0].update(topics=["school"])
+    )
     assert _only(problems, "error")
 
 
@@ -177,8 +192,11 @@ def test_all_six_networks_are_required(tmp_path: Path) -> None:
 
 
 def test_office_hours_must_end_after_they_begin(tmp_path: Path) -> None:
-    problems = _problems(tmp_path, "networks.yml", lambda d: d["default_office_hours"][
-        "weekly"].update(mon=["17:00-09:00"]))
+    problems = _problems(
+        tmp_path,
+        "networks.yml",
+        lambda d: d["default_office_hours"]["weekly"].update(mon=["17:00-09:00"]),
+    )
     assert any("end before they begin" in m for m in _only(problems, "error"))
 
 
@@ -210,8 +228,15 @@ def test_missing_file_is_an_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("code", "network"),
-    [("kans", "brussel"), ("KANS", "brussel"), ("brussel", "brussel"), ("WVL", "west_vlaanderen"),
-     ("oost vlaanderen", "oost_vlaanderen"), ("onbekend", None), ("", None)],
+    [
+        ("kans", "brussel"),
+        ("KANS", "brussel"),
+        ("brussel", "brussel"),
+        ("WVL", "west_vlaanderen"),
+        ("oost vlaanderen", "oost_vlaanderen"),
+        ("onbekend", None),
+        ("", None),
+    ],
 )
 def test_deep_link_code_resolves_to_a_network(code: str, network: str | None) -> None:
     catalog, _ = load(CONTENT, today=TODAY)
@@ -222,11 +247,11 @@ def test_deep_link_code_resolves_to_a_network(code: str, network: str | None) ->
 @pytest.mark.parametrize(
     ("moment", "is_open"),
     [
-        (dt.datetime(2026, 11, 30, 10, 0), True),    # Monday morning
+        (dt.datetime(2026, 11, 30, 10, 0), True),  # Monday morning
         (dt.datetime(2026, 11, 30, 8, 59), False),
-        (dt.datetime(2026, 12, 4, 16, 30), False),   # Friday after 16:00
-        (dt.datetime(2026, 12, 5, 11, 0), False),    # Saturday
-        (dt.datetime(2026, 7, 29, 11, 0), False),    # CLBs closed 15 July - 15 August
+        (dt.datetime(2026, 12, 4, 16, 30), False),  # Friday after 16:00
+        (dt.datetime(2026, 12, 5, 11, 0), False),  # Saturday
+        (dt.datetime(2026, 7, 29, 11, 0), False),  # CLBs closed 15 July - 15 August
         (dt.datetime(2026, 8, 17, 11, 0), True),
     ],
 )
@@ -234,3 +259,13 @@ def test_office_hours(moment: dt.datetime, is_open: bool) -> None:
     catalog, _ = load(CONTENT, today=TODAY)
     assert catalog is not None
     assert catalog.networks["limburg"].office_hours.is_open(moment) is is_open
+
+
+def test_closed_period_may_wrap_around_new_year() -> None:
+    hours = OfficeHours(
+        "Europe/Brussels",
+        {0: ((dt.time(9), dt.time(17)),), 4: ((dt.time(9), dt.time(17)),)},
+        (((12, 24), (1, 2)),),
+    )
+    assert hours.is_open(dt.datetime(2027, 1, 1, 10, 0)) is False  # a Friday
+    assert hours.is_open(dt.datetime(2027, 1, 4, 10, 0)) is True  # a Monday

@@ -27,7 +27,8 @@ def test_diagram_shows_branches_calls_links_and_end() -> None:
     assert "s_to_exit -.-> f_exit_talk" in chart
     assert "s_intake -.-> f_intake" in chart
     assert '"' not in chart.replace('["', "").replace('"]', "").replace('("', "").replace(
-        '")', "").replace('[/"', "").replace('"/]', "").replace('[["', "").replace('"]]', "")
+        '")', ""
+    ).replace('[/"', "").replace('"/]', "").replace('[["', "").replace('"]]', "")
 
 
 def test_main_writes_the_page(tmp_path: Path) -> None:
@@ -36,12 +37,14 @@ def test_main_writes_the_page(tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8").startswith("# Flows")
 
 
-def test_main_prints_and_fails_on_broken_flows(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                               ) -> None:
+def test_main_prints_and_fails_on_broken_flows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "flows").mkdir()
     (tmp_path / "schema").mkdir()
     (tmp_path / "schema" / "flows.schema.json").write_text(
-        (CONTENT_DIR / "schema" / "flows.schema.json").read_text(encoding="utf-8"))
+        (CONTENT_DIR / "schema" / "flows.schema.json").read_text(encoding="utf-8")
+    )
     (tmp_path / "flows" / "a.yml").write_text("flows:\n  x: {steps: [{say: 1}]\n")
     assert graph.main(["--content", str(tmp_path)]) == 1
     assert "YAML syntax error" in capsys.readouterr().err

@@ -103,23 +103,34 @@ def test_phased_out_route_never_fits() -> None:
 
 
 def test_ranking_puts_fitting_routes_before_maybes_and_drops_the_rest() -> None:
-    verdicts = [evaluate("maybe", DUAAL, Profile()), evaluate("no", DUAAL, Profile(age=30)),
-                evaluate("yes", Rules(), Profile())]
+    verdicts = [
+        evaluate("maybe", DUAAL, Profile()),
+        evaluate("no", DUAAL, Profile(age=30)),
+        evaluate("yes", Rules(), Profile()),
+    ]
     assert [v.route_id for v in rank_routes(verdicts)] == ["yes", "maybe"]
 
 
 @pytest.mark.parametrize(
     ("slots", "expected"),
     [
-        ({"age": "16", "school_grade": "second_grade"},
-         Profile(age=16, has_diploma=False, first_grade_done=True, in_school=True)),
-        ({"age": 19, "school_grade": "left", "has_diploma": "no"},
-         Profile(age=19, has_diploma=False, in_school=False)),
+        (
+            {"age": "16", "school_grade": "second_grade"},
+            Profile(age=16, has_diploma=False, first_grade_done=True, in_school=True),
+        ),
+        (
+            {"age": 19, "school_grade": "left", "has_diploma": "no"},
+            Profile(age=19, has_diploma=False, in_school=False),
+        ),
         ({"age": "skipped", "school_grade": "skipped", "school_type": "skipped"}, Profile()),
-        ({"school_grade": "first_grade", "school_type": "buso"},
-         Profile(has_diploma=False, first_grade_done=False, in_school=True, special_needs=True)),
-        ({"school_grade": "third_grade", "has_diploma": "yes", "newcomer": "yes"},
-         Profile(has_diploma=True, first_grade_done=True, in_school=True, newcomer=True)),
+        (
+            {"school_grade": "first_grade", "school_type": "buso"},
+            Profile(has_diploma=False, first_grade_done=False, in_school=True, special_needs=True),
+        ),
+        (
+            {"school_grade": "third_grade", "has_diploma": "yes", "newcomer": "yes"},
+            Profile(has_diploma=True, first_grade_done=True, in_school=True, newcomer=True),
+        ),
     ],
 )
 def test_profile_from_slots(slots: dict[str, object], expected: Profile) -> None:
@@ -133,22 +144,51 @@ def _fitting(catalog: Catalog, profile: Profile) -> dict[str, bool | None]:
 @pytest.mark.parametrize(
     ("profile", "fit", "not_fit"),
     [
-        (Profile(age=16, has_diploma=False, first_grade_done=True, in_school=True),
-         {"duaal_leren", "examencommissie", "andere_richting", "naft",
-          "volwassenenonderwijs_beroep"},
-         {"volwassenenonderwijs", "vdab_opleiding", "graduaat", "okan", "cdo_deeltijds",
-          "syntra_leertijd", "buso_ov3"}),
-        (Profile(age=19, has_diploma=False, in_school=False),
-         {"duaal_leren", "volwassenenonderwijs", "examencommissie", "graduaat",
-          "vdab_opleiding"},
-         {"andere_richting", "naft", "okan"}),
-        (Profile(age=14, newcomer=True, in_school=True, has_diploma=False),
-         {"okan", "examencommissie"}, {"duaal_leren", "vdab_opleiding"}),
-        (Profile(age=17, special_needs=True, in_school=True, has_diploma=False),
-         {"buso_ov3", "buso_ov4", "duaal_leren"}, {"volwassenenonderwijs"}),
-        (Profile(age=26, has_diploma=False, in_school=False),
-         {"volwassenenonderwijs", "examencommissie", "vdab_opleiding", "graduaat"},
-         {"duaal_leren"}),
+        (
+            Profile(age=16, has_diploma=False, first_grade_done=True, in_school=True),
+            {
+                "duaal_leren",
+                "examencommissie",
+                "andere_richting",
+                "naft",
+                "volwassenenonderwijs_beroep",
+            },
+            {
+                "volwassenenonderwijs",
+                "vdab_opleiding",
+                "graduaat",
+                "okan",
+                "cdo_deeltijds",
+                "syntra_leertijd",
+                "buso_ov3",
+            },
+        ),
+        (
+            Profile(age=19, has_diploma=False, in_school=False),
+            {
+                "duaal_leren",
+                "volwassenenonderwijs",
+                "examencommissie",
+                "graduaat",
+                "vdab_opleiding",
+            },
+            {"andere_richting", "naft", "okan"},
+        ),
+        (
+            Profile(age=14, newcomer=True, in_school=True, has_diploma=False),
+            {"okan", "examencommissie"},
+            {"duaal_leren", "vdab_opleiding"},
+        ),
+        (
+            Profile(age=17, special_needs=True, in_school=True, has_diploma=False),
+            {"buso_ov3", "buso_ov4", "duaal_leren"},
+            {"volwassenenonderwijs"},
+        ),
+        (
+            Profile(age=26, has_diploma=False, in_school=False),
+            {"volwassenenonderwijs", "examencommissie", "vdab_opleiding", "graduaat"},
+            {"duaal_leren"},
+        ),
     ],
 )
 def test_real_routes_for_typical_pupils(
@@ -160,10 +200,13 @@ def test_real_routes_for_typical_pupils(
 
 
 def test_every_real_reason_has_a_template(catalog: Catalog) -> None:
-    profiles = [Profile(), Profile(age=15), Profile(age=15, first_grade_done=False),
-                Profile(age=30, has_diploma=True, in_school=False, newcomer=False,
-                        special_needs=False), Profile(age=12, in_school=True, newcomer=True,
-                                                      special_needs=True)]
+    profiles = [
+        Profile(),
+        Profile(age=15),
+        Profile(age=15, first_grade_done=False),
+        Profile(age=30, has_diploma=True, in_school=False, newcomer=False, special_needs=False),
+        Profile(age=12, in_school=True, newcomer=True, special_needs=True),
+    ]
     for route in catalog.routes.values():
         for profile in profiles:
             verdict = evaluate(route.id, route.rules, profile, route.status)
@@ -177,8 +220,16 @@ REACHES = [
     ("everywhere", Reach(frozenset({"wellbeing"}), 10, 25)),
     ("brussels", Reach(frozenset({"wellbeing"}), 12, 25, networks=frozenset({"brussel"}))),
     ("hasselt", Reach(frozenset({"wellbeing"}), 10, 20, municipalities=frozenset({"Hasselt"}))),
-    ("flanders", Reach(frozenset({"wellbeing"}), 10, 99,
-                       networks=frozenset({"limburg", "antwerpen"}), without_region=True)),
+    (
+        "flanders",
+        Reach(
+            frozenset({"wellbeing"}),
+            10,
+            99,
+            networks=frozenset({"limburg", "antwerpen"}),
+            without_region=True,
+        ),
+    ),
     ("adults", Reach(frozenset({"wellbeing"}), 18, 99)),
     ("work", Reach(frozenset({"work"}), 10, 99)),
 ]

@@ -39,12 +39,16 @@ def test_own_content_has_no_quality_problems(real: Content) -> None:
 
 
 def test_long_flow_sentence_is_a_warning_with_flow_and_step(tmp_path: Path) -> None:
-    content = _with_flow(tmp_path, """
+    content = _with_flow(
+        tmp_path,
+        """
   extra:
     steps:
       - id: long
-        say: "Dit is een zin met veel te veel woorden voor een jongere die gewoon snel wil lezen wat er staat en dan verder wil."
-""")
+        say: "Dit is een zin met veel te veel woorden voor een jongere die gewoon
+          snel wil lezen wat er staat en dan verder wil."
+""",
+    )
     [problem] = [p for p in quality.check(content) if p.flow == "extra"]
     assert problem.severity == "warning"
     assert problem.step == "long"
@@ -52,7 +56,9 @@ def test_long_flow_sentence_is_a_warning_with_flow_and_step(tmp_path: Path) -> N
 
 
 def test_unknown_fact_summary_route_and_topic_are_errors(tmp_path: Path) -> None:
-    content = _with_flow(tmp_path, """
+    content = _with_flow(
+        tmp_path,
+        """
   extra:
     steps:
       - action: tell
@@ -66,7 +72,8 @@ def test_unknown_fact_summary_route_and_topic_are_errors(tmp_path: Path) -> None
       - action: show_resources
         topic: school
         limit: 9
-""")
+""",
+    )
     errors = [p.message for p in quality.check(content) if p.flow == "extra"]
     assert len(errors) == 6
     assert all(p.severity == "error" for p in quality.check(content) if p.flow == "extra")

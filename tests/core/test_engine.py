@@ -312,6 +312,20 @@ def test_keywords_start_global_intents_when_nlu_is_down(chat: Conversation) -> N
 def test_low_confidence_intent_is_not_acted_on(chat: Conversation) -> None:
     chat.press("Leeftijd")
     chat.say("mss privacy ofzo", nlu("privacy_question", confidence=0.3))
+    assert chat.where == ("ages", "age")
+    assert chat.texts[0] == "Typ een getal van 10 tot 30."
+
+
+def test_invalid_answers_get_a_hint_that_fits_the_question(chat: Conversation) -> None:
+    chat.press("Plaats")
+    chat.say("ergens")
+    assert chat.texts[0].startswith("Die plaats ken ik niet")
+    chat.command("start")
+    chat.press("Verhaal")
+    chat.say("   ")
+    chat.command("start")
+    chat.press("Sub")
+    chat.say("bla")
     assert chat.texts[0].startswith("Sorry")
 
 

@@ -41,13 +41,17 @@ def cluster() -> Iterator[ThrowawayCluster]:
 
 
 @pytest.fixture
-async def outage_app(cluster: ThrowawayCluster, tmp_path: Path, hardened_content_dir: Path
-                     ) -> AsyncIterator[App]:
+async def outage_app(
+    cluster: ThrowawayCluster, tmp_path: Path, hardened_content_dir: Path
+) -> AsyncIterator[App]:
     if not _running(cluster):
         cluster.start()
     url = await cluster.new_database()
-    env = {"DATABASE_URL": url, "WEGWIJS_SECRET_KEY": SECRET,
-           "WEGWIJS_CONTENT_DIR": str(hardened_content_dir)}
+    env = {
+        "DATABASE_URL": url,
+        "WEGWIJS_SECRET_KEY": SECRET,
+        "WEGWIJS_CONTENT_DIR": str(hardened_content_dir),
+    }
     built = await build(Settings.from_env(env, data_dir=tmp_path / "data"))
     yield built
     if not _running(cluster):
@@ -60,7 +64,8 @@ def _running(cluster: ThrowawayCluster) -> bool:
 
 
 async def test_postgres_restart_between_messages_is_absorbed_by_retries(
-        cluster: ThrowawayCluster, outage_app: App, caplog: pytest.LogCaptureFixture) -> None:
+    cluster: ThrowawayCluster, outage_app: App, caplog: pytest.LogCaptureFixture
+) -> None:
     await say(outage_app, "/start", user="restart")
     caplog.set_level(logging.WARNING, logger="bot.services.guard")
     await asyncio.to_thread(cluster.stop)
@@ -74,7 +79,8 @@ async def test_postgres_restart_between_messages_is_absorbed_by_retries(
 
 
 async def test_database_down_gives_store_unavailable_and_redelivery_is_handled_once(
-        cluster: ThrowawayCluster, outage_app: App) -> None:
+    cluster: ThrowawayCluster, outage_app: App
+) -> None:
     await say(outage_app, "/start", user="down")
     inbound = Inbound("telegram", "down", "down", "upd-77", button="!flow:probe")
     await asyncio.to_thread(cluster.stop)
@@ -92,13 +98,13 @@ async def test_database_down_gives_store_unavailable_and_redelivery_is_handled_o
 
 
 async def test_console_waits_for_the_database_and_says_one_moment(
-        cluster: ThrowawayCluster, outage_app: App) -> None:
+    cluster: ThrowawayCluster, outage_app: App
+) -> None:
     await say(outage_app, "/start", user="c1", channel="console")
     await asyncio.to_thread(cluster.stop)
     stdin = io.BytesIO(b'{"user": "c1", "button": "!flow:probe", "id": "m1"}\n')
     stdout = io.StringIO()
-    serving = asyncio.create_task(console.run_jsonl(outage_app.service, stdin, stdout,
-                                                    patience=60))
+    serving = asyncio.create_task(console.run_jsonl(outage_app.service, stdin, stdout, patience=60))
     await asyncio.sleep(4)
     assert not serving.done()  # still waiting, message kept
     await asyncio.to_thread(cluster.start)

@@ -21,13 +21,23 @@ STUB_CRISIS = """flows:
   crisis_acute_danger: {steps: [{say: "stub"}]}
   safety_check: {steps: [{say: "stub safety check"}]}
 """
-OWN_FILES = ("content/flows/intake.yml", "content/flows/motivation.yml",
-             "content/flows/routes.yml", "content/flows/truancy.yml",
-             "content/flows/roundtable.yml", "content/flows/plan.yml",
-             "content/flows/school_change.yml", "content/flows/wellbeing.yml",
-             "content/flows/exit.yml", "content/paths.yml", "content/resources.yml",
-             "content/networks.yml", "content/facts.yml", "content/summaries.yml",
-             "content/slots_conversation.yml")
+OWN_FILES = (
+    "content/flows/intake.yml",
+    "content/flows/motivation.yml",
+    "content/flows/routes.yml",
+    "content/flows/truancy.yml",
+    "content/flows/roundtable.yml",
+    "content/flows/plan.yml",
+    "content/flows/school_change.yml",
+    "content/flows/wellbeing.yml",
+    "content/flows/exit.yml",
+    "content/paths.yml",
+    "content/resources.yml",
+    "content/networks.yml",
+    "content/facts.yml",
+    "content/summaries.yml",
+    "content/slots_conversation.yml",
+)
 
 
 def load_without_safety(content_dir: Path) -> tuple[Content, list[Problem]]:

@@ -30,11 +30,14 @@ def content_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def handoff_env(tmp_path: Path, database_url: str, content_dir: Path) -> dict[str, str]:
     """Environment of the application under test (SQLite, and PostgreSQL in `make test`)."""
-    return {"WEGWIJS_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url,
-            "WEGWIJS_CONTENT_DIR": str(content_dir),
-            "WEGWIJS_SECRET_KEY": "handoff-test-secret-0123456789",
-            "WEGWIJS_COUNSELLOR_CHAT_ID": DEFAULT_CHAT,
-            "WEGWIJS_NETWORKS_CONFIG": str(networks_config(tmp_path / "networks.yml"))}
+    return {
+        "WEGWIJS_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": database_url,
+        "WEGWIJS_CONTENT_DIR": str(content_dir),
+        "WEGWIJS_SECRET_KEY": "handoff-test-secret-0123456789",
+        "WEGWIJS_COUNSELLOR_CHAT_ID": DEFAULT_CHAT,
+        "WEGWIJS_NETWORKS_CONFIG": str(networks_config(tmp_path / "networks.yml")),
+    }
 
 
 @pytest.fixture(scope="session")

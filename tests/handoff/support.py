@@ -43,16 +43,22 @@ def networks_config(path: Path, smtp_port: int | None = None) -> Path:
             "limburg": {"telegram_chat_id": LIMBURG_CHAT, "email": ["leerrecht@example.org"]},
         },
         "counsellors": [
-            {"telegram_id": int(SARA), "first_name": "Sara", "role": "clb",
-             "username": "sara_clb"},
+            {"telegram_id": int(SARA), "first_name": "Sara", "role": "clb", "username": "sara_clb"},
             {"telegram_id": int(YOUSSEF), "first_name": "Youssef", "role": "trajectbegeleider"},
         ],
-        "timing": {"claim_timeout_minutes": 30, "reminder_every_minutes": 30,
-                   "continuity_minutes": 15},
+        "timing": {
+            "claim_timeout_minutes": 30,
+            "reminder_every_minutes": 30,
+            "continuity_minutes": 15,
+        },
     }
     if smtp_port is not None:
-        data["smtp"] = {"host": "127.0.0.1", "port": smtp_port, "from": "wegwijs@example.org",
-                        "timeout_seconds": 5}
+        data["smtp"] = {
+            "host": "127.0.0.1",
+            "port": smtp_port,
+            "from": "wegwijs@example.org",
+            "timeout_seconds": 5,
+        }
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
 
@@ -83,8 +89,7 @@ class RecordingSender:
     refused: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
-    async def send(self, destination: str, payload: Mapping[str, Any]
-                   ) -> Mapping[str, Any] | None:
+    async def send(self, destination: str, payload: Mapping[str, Any]) -> Mapping[str, Any] | None:
         if self.down:
             self.refused += 1
             raise RetryLater("counsellor group unreachable", 0.0)
@@ -102,9 +107,11 @@ class RecordingSender:
 async def make_due(app: App) -> None:
     """Pretend the backoff has passed: every pending entry is due now."""
     async with app.store.transaction() as session:
-        await session.execute(update(OutboxEntry).where(OutboxEntry.status == "pending")
-                              .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1),
-                                      lease_until=None))
+        await session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.status == "pending")
+            .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1), lease_until=None)
+        )
 
 
 async def drain(app: App, dispatcher: Dispatcher, rounds: int = 200) -> int:
@@ -123,8 +130,11 @@ async def drain(app: App, dispatcher: Dispatcher, rounds: int = 200) -> int:
 
 async def pending(app: App) -> int:
     async with app.store.transaction() as session:
-        return len((await session.scalars(
-            select(OutboxEntry).where(OutboxEntry.status == "pending"))).all())
+        return len(
+            (
+                await session.scalars(select(OutboxEntry).where(OutboxEntry.status == "pending"))
+            ).all()
+        )
 
 
 async def cases(app: App) -> list[Case]:
@@ -144,12 +154,14 @@ class PupilChat:
 
     async def say(self, text: str) -> Handled:
         self.last = await self.app.service.handle(
-            Inbound("telegram", self.user, self.user, str(next(_update_ids)), text=text))
+            Inbound("telegram", self.user, self.user, str(next(_update_ids)), text=text)
+        )
         return self.last
 
     async def press(self, payload: str) -> Handled:
         self.last = await self.app.service.handle(
-            Inbound("telegram", self.user, self.user, str(next(_update_ids)), button=payload))
+            Inbound("telegram", self.user, self.user, str(next(_update_ids)), button=payload)
+        )
         return self.last
 
     @property
@@ -183,15 +195,29 @@ class Counsellor:
     name: str = "Sara Peeters"
 
     async def press(self, data: str, update_id: str | None = None) -> None:
-        await self.app.handoff.handle_counsellor(CounsellorInbound(
-            self.chat, self.user_id, self.name, update_id or str(next(_update_ids)),
-            callback_data=data))
+        await self.app.handoff.handle_counsellor(
+            CounsellorInbound(
+                self.chat,
+                self.user_id,
+                self.name,
+                update_id or str(next(_update_ids)),
+                callback_data=data,
+            )
+        )
 
     async def reply(self, message_id: int, text: str, update_id: str | None = None) -> None:
-        await self.app.handoff.handle_counsellor(CounsellorInbound(
-            self.chat, self.user_id, self.name, update_id or str(next(_update_ids)),
-            reply_to_message_id=str(message_id), text=text))
+        await self.app.handoff.handle_counsellor(
+            CounsellorInbound(
+                self.chat,
+                self.user_id,
+                self.name,
+                update_id or str(next(_update_ids)),
+                reply_to_message_id=str(message_id),
+                text=text,
+            )
+        )
 
     async def say(self, text: str) -> None:
-        await self.app.handoff.handle_counsellor(CounsellorInbound(
-            self.chat, self.user_id, self.name, str(next(_update_ids)), text=text))
+        await self.app.handoff.handle_counsellor(
+            CounsellorInbound(self.chat, self.user_id, self.name, str(next(_update_ids)), text=text)
+        )

@@ -20,13 +20,19 @@ from tests.handoff.support import (
 )
 
 GROUP = f"tg:{LIMBURG_CHAT}"
-ANSWERS = {"network": "limburg", "age": 16, "importance": 7,
-           "situation": "Mijn mama is ziek en ik slaap slecht", "plan_goal": "Diploma halen",
-           "plan_shared": "no"}
+ANSWERS = {
+    "network": "limburg",
+    "age": 16,
+    "importance": 7,
+    "situation": "Mijn mama is ziek en ik slaap slecht",
+    "plan_goal": "Diploma halen",
+    "plan_shared": "no",
+}
 
 
-async def claimed_case(happ: App, dispatcher: Dispatcher, group: RecordingSender
-                       ) -> tuple[PupilChat, Counsellor, int]:
+async def claimed_case(
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> tuple[PupilChat, Counsellor, int]:
     pupil = PupilChat(happ)
     await pupil.ask_for_a_person("summary", **ANSWERS)
     await drain(happ, dispatcher)
@@ -44,8 +50,12 @@ async def test_consent_question_shows_what_the_counsellor_will_see(happ: App) ->
     shown = "\n".join(pupil.texts)
     assert "samenvatting" in shown and "ons gesprek" in shown
     buttons = [b.payload for m in pupil.last.messages for b in m.buttons]  # type: ignore[union-attr]
-    assert buttons == ["handoff.consent:full", "handoff.consent:summary",
-                       "handoff.consent:none", "handoff.consent:cancel"]
+    assert buttons == [
+        "handoff.consent:full",
+        "handoff.consent:summary",
+        "handoff.consent:none",
+        "handoff.consent:cancel",
+    ]
     assert await cases(happ) == []
 
 
@@ -58,7 +68,8 @@ async def test_cancel_at_the_consent_question_opens_no_case(happ: App) -> None:
 
 
 async def test_summary_consent_shares_answers_but_not_the_pupils_own_words(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> None:
     pupil = PupilChat(happ)
     await pupil.ask_for_a_person("summary", **ANSWERS)
     assert pupil.texts[-1].startswith("De begeleiders van Limburg zijn er nu")
@@ -73,7 +84,8 @@ async def test_summary_consent_shares_answers_but_not_the_pupils_own_words(
 
 
 async def test_full_consent_shares_own_words_and_offers_the_conversation(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> None:
     pupil = PupilChat(happ)
     await pupil.ask_for_a_person("full", **{**ANSWERS, "plan_shared": "yes"})
     await drain(happ, dispatcher)
@@ -83,7 +95,8 @@ async def test_full_consent_shares_own_words_and_offers_the_conversation(
 
 
 async def test_no_consent_shares_nothing_but_the_request(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> None:
     pupil = PupilChat(happ)
     await pupil.ask_for_a_person("none", **ANSWERS)
     await drain(happ, dispatcher)
@@ -94,15 +107,16 @@ async def test_no_consent_shares_nothing_but_the_request(
 
 
 async def test_without_network_the_default_chat_gets_the_case(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> None:
     await PupilChat(happ).ask_for_a_person("summary")
     await drain(happ, dispatcher)
     assert len(group.to("tg:-1001")) == 1
 
 
 async def test_claim_relay_both_ways_close_and_feedback(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender,
-        pupils: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender, pupils: RecordingSender
+) -> None:
     pupil, sara, case_id = await claimed_case(happ, dispatcher, group)
     hello = pupils.texts(pupil.destination)[-1]
     assert hello.startswith("Sara (CLB-medewerker) is er nu voor je")
@@ -118,8 +132,10 @@ async def test_claim_relay_both_ways_close_and_feedback(
 
     await sara.reply(relayed.message_id, "Dag! Vertel eens, wat is er gebeurd?")
     await drain(happ, dispatcher)
-    assert pupils.texts(pupil.destination)[-1] == \
-        "Sara (CLB-medewerker): Dag! Vertel eens, wat is er gebeurd?"
+    assert (
+        pupils.texts(pupil.destination)[-1]
+        == "Sara (CLB-medewerker): Dag! Vertel eens, wat is er gebeurd?"
+    )
     assert "Peeters" not in "".join(pupils.texts(pupil.destination))
 
     await sara.press(f"case:{case_id}:close")
@@ -141,7 +157,8 @@ async def test_claim_relay_both_ways_close_and_feedback(
 
 
 async def test_a_strangers_claim_is_refused_and_audited(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> None:
     await PupilChat(happ).ask_for_a_person("summary", **ANSWERS)
     await drain(happ, dispatcher)
     await Counsellor(happ, STRANGER, LIMBURG_CHAT, "Mallory").press("case:1:claim")
@@ -154,7 +171,8 @@ async def test_a_strangers_claim_is_refused_and_audited(
 
 
 async def test_a_claim_from_another_networks_chat_is_refused(
-        happ: App, dispatcher: Dispatcher) -> None:
+    happ: App, dispatcher: Dispatcher
+) -> None:
     await PupilChat(happ).ask_for_a_person("summary", **ANSWERS)
     await drain(happ, dispatcher)
     await Counsellor(happ, SARA, "-1002").press("case:1:claim")
@@ -162,8 +180,8 @@ async def test_a_claim_from_another_networks_chat_is_refused(
 
 
 async def test_only_the_counsellor_who_claimed_talks_with_the_pupil(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender,
-        pupils: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender, pupils: RecordingSender
+) -> None:
     pupil, _, case_id = await claimed_case(happ, dispatcher, group)
     before = len(pupils.to(pupil.destination))
     youssef = Counsellor(happ, YOUSSEF, LIMBURG_CHAT, "Youssef")
@@ -176,8 +194,8 @@ async def test_only_the_counsellor_who_claimed_talks_with_the_pupil(
 
 
 async def test_counsellors_talking_among_themselves_is_not_relayed(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender,
-        pupils: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender, pupils: RecordingSender
+) -> None:
     pupil, sara, _ = await claimed_case(happ, dispatcher, group)
     before = len(pupils.to(pupil.destination))
     await sara.say("Koffie iemand?")
@@ -186,8 +204,8 @@ async def test_counsellors_talking_among_themselves_is_not_relayed(
 
 
 async def test_a_duplicate_counsellor_update_is_handled_once(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender,
-        pupils: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender, pupils: RecordingSender
+) -> None:
     pupil, sara, _ = await claimed_case(happ, dispatcher, group)
     target = group.to(GROUP)[0].message_id
     await sara.reply(target, "Eén keer", update_id="777")
@@ -197,7 +215,8 @@ async def test_a_duplicate_counsellor_update_is_handled_once(
 
 
 async def test_pupil_stop_during_the_talk_ends_it_and_asks_feedback(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> None:
     pupil, sara, case_id = await claimed_case(happ, dispatcher, group)
     await pupil.say("/stop")
     assert pupil.texts[0] == "Oké, het gesprek met de begeleider is beëindigd."
@@ -212,8 +231,8 @@ async def test_pupil_stop_during_the_talk_ends_it_and_asks_feedback(
 
 
 async def test_end_button_during_the_talk_ends_it(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender,
-        pupils: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender, pupils: RecordingSender
+) -> None:
     pupil, _, _ = await claimed_case(happ, dispatcher, group)
     end = pupils.to(pupil.destination)[-1].buttons[0]["payload"]
     await pupil.press(end)
@@ -221,7 +240,8 @@ async def test_end_button_during_the_talk_ends_it(
 
 
 async def test_pupil_can_withdraw_while_waiting(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> None:
     pupil = PupilChat(happ)
     handled = await pupil.ask_for_a_person("summary", **ANSWERS)
     cancel = handled.messages[-1].buttons[0].payload
@@ -236,7 +256,8 @@ async def test_pupil_can_withdraw_while_waiting(
 
 
 async def test_stale_bot_buttons_stay_silent_during_the_talk(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> None:
     pupil, _, _ = await claimed_case(happ, dispatcher, group)
     handled = await pupil.press("welcome.menu:routes")
     assert handled.messages == ()
@@ -252,7 +273,8 @@ async def test_a_second_request_while_waiting_opens_no_second_case(happ: App) ->
 
 
 async def test_transcript_is_shown_only_with_full_consent_and_audited(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> None:
     pupil = PupilChat(happ)
     await pupil.say("/start")
     await pupil.say("ik zit niet goed in mijn vel")
@@ -270,7 +292,8 @@ async def test_transcript_is_shown_only_with_full_consent_and_audited(
 
 
 async def test_transcript_is_refused_without_full_consent(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> None:
     pupil = PupilChat(happ)
     await pupil.say("/start")
     await pupil.say("geheim verhaal")

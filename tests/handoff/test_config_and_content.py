@@ -21,8 +21,7 @@ def test_the_example_config_loads() -> None:
     routing = load_routing(EXAMPLE, None, env={"WEGWIJS_SMTP_PASSWORD": "pw"})
     assert routing.destination("limburg") == "tg:-1001000000003"
     assert routing.destination(None) == "tg:-1001000000000"
-    assert routing.email_destinations("antwerpen") == \
-        ("email:counsellors-antwerpen@example.org",)
+    assert routing.email_destinations("antwerpen") == ("email:counsellors-antwerpen@example.org",)
     assert routing.counsellors["100000001"].first_name == "Sara"
     assert routing.claim_timeout == timedelta(minutes=30)
     assert routing.smtp is not None and routing.smtp.password.reveal() == "pw"
@@ -38,16 +37,18 @@ def test_without_config_file_everything_goes_to_the_default_chat() -> None:
     assert routing.destination("limburg") == "tg:-5" and routing.allows("anyone")
 
 
-@pytest.mark.parametrize("body, fault", [
-    ("networks: {gent: {telegram_chat_id: '-1'}}", "unknown network 'gent'"),
-    ("networks: {limburg: {telegram_chat_id: 'groep'}}", "is not a chat id"),
-    ("networks: {limburg: {email: 'geen-adres'}}", "is not an e-mail address"),
-    ("counsellors: [{telegram_id: 1}]", "telegram_id and first_name"),
-    ("timing: {claim_timeout_minutes: 0}", "claim_timeout_minutes"),
-    ("smtp: {port: 25}", "smtp needs"),
-])
-def test_a_bad_config_is_refused_naming_the_problem(tmp_path: Path, body: str,
-                                                    fault: str) -> None:
+@pytest.mark.parametrize(
+    "body, fault",
+    [
+        ("networks: {gent: {telegram_chat_id: '-1'}}", "unknown network 'gent'"),
+        ("networks: {limburg: {telegram_chat_id: 'groep'}}", "is not a chat id"),
+        ("networks: {limburg: {email: 'geen-adres'}}", "is not an e-mail address"),
+        ("counsellors: [{telegram_id: 1}]", "telegram_id and first_name"),
+        ("timing: {claim_timeout_minutes: 0}", "claim_timeout_minutes"),
+        ("smtp: {port: 25}", "smtp needs"),
+    ],
+)
+def test_a_bad_config_is_refused_naming_the_problem(tmp_path: Path, body: str, fault: str) -> None:
     path = tmp_path / "networks.yml"
     path.write_text(body, encoding="utf-8")
     with pytest.raises(SettingsError, match=fault):

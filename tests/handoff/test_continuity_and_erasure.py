@@ -37,7 +37,8 @@ async def _helped_by_sara(happ: App, dispatcher: Dispatcher) -> PupilChat:
 
 
 async def test_after_a_change_of_school_the_former_counsellor_gets_the_case_first(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> None:
     pupil = await _helped_by_sara(happ, dispatcher)
     await pupil.set_slots(network="antwerpen")  # moved to a school in Antwerp
     await pupil.press("!intent:ask_human")
@@ -57,7 +58,8 @@ async def test_after_a_change_of_school_the_former_counsellor_gets_the_case_firs
 
 
 async def test_the_first_right_of_a_former_counsellor_expires(
-        happ: App, dispatcher: Dispatcher) -> None:
+    happ: App, dispatcher: Dispatcher
+) -> None:
     pupil = await _helped_by_sara(happ, dispatcher)
     await pupil.press("!intent:ask_human")
     await pupil.press("handoff.consent:none")
@@ -67,7 +69,8 @@ async def test_the_first_right_of_a_former_counsellor_expires(
 
 
 async def test_forget_me_during_a_case_erases_it_and_tells_the_counsellors(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> None:
     pupil = PupilChat(happ)
     await pupil.ask_for_a_person("full", network="limburg", situation="heel geheim")
     await drain(happ, dispatcher)
@@ -81,15 +84,21 @@ async def test_forget_me_during_a_case_erases_it_and_tells_the_counsellors(
     async with happ.store.transaction() as session:
         assert (await session.scalars(select(Case))).all() == []
         assert (await session.scalars(select(CaseMessage))).all() == []
-        left = (await session.scalars(select(OutboxEntry).where(
-            OutboxEntry.pupil_id == pupil.id, OutboxEntry.status == "pending"))).all()
+        left = (
+            await session.scalars(
+                select(OutboxEntry).where(
+                    OutboxEntry.pupil_id == pupil.id, OutboxEntry.status == "pending"
+                )
+            )
+        ).all()
         assert left == []
         pupil_row = await session.get(Pupil, pupil.id)
         assert pupil_row is None or pupil_row.counsellor_id is None
 
 
 async def test_audit_log_has_who_what_when_and_never_pupil_text(
-        happ: App, dispatcher: Dispatcher) -> None:
+    happ: App, dispatcher: Dispatcher
+) -> None:
     pupil = PupilChat(happ)
     await pupil.ask_for_a_person("full", network="limburg", situation="mijn geheim")
     await drain(happ, dispatcher)

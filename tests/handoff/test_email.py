@@ -32,7 +32,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], Message]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
         return "250 Message accepted for delivery"
 
@@ -49,10 +49,13 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 @pytest.fixture
-async def mail_app(handoff_env: dict[str, str], smtp: tuple[Inbox, int], tmp_path: Path
-                   ) -> AsyncIterator[App]:
-    env = {**handoff_env, "WEGWIJS_NETWORKS_CONFIG": str(
-        networks_config(tmp_path / "mail.yml", smtp_port=smtp[1]))}
+async def mail_app(
+    handoff_env: dict[str, str], smtp: tuple[Inbox, int], tmp_path: Path
+) -> AsyncIterator[App]:
+    env = {
+        **handoff_env,
+        "WEGWIJS_NETWORKS_CONFIG": str(networks_config(tmp_path / "mail.yml", smtp_port=smtp[1])),
+    }
     app = await build(Settings.from_env(env))
     app.handoff.clock = lambda: OFFICE_TIME
     try:
@@ -62,11 +65,13 @@ async def mail_app(handoff_env: dict[str, str], smtp: tuple[Inbox, int], tmp_pat
 
 
 async def test_a_case_of_a_network_with_e_mail_is_mailed_without_pupil_details(
-        mail_app: App, smtp: tuple[Inbox, int]) -> None:
+    mail_app: App, smtp: tuple[Inbox, int]
+) -> None:
     inbox, _ = smtp
     dispatcher = mail_app.dispatcher({"pupil": RecordingSender(), "tg": RecordingSender()})
-    await PupilChat(mail_app).ask_for_a_person("full", network="limburg", age=16,
-                                               situation="Iets heel persoonlijks")
+    await PupilChat(mail_app).ask_for_a_person(
+        "full", network="limburg", age=16, situation="Iets heel persoonlijks"
+    )
     await drain(mail_app, dispatcher)
     [(recipients, message)] = inbox.messages
     assert recipients == ["leerrecht@example.org"]
@@ -76,7 +81,8 @@ async def test_a_case_of_a_network_with_e_mail_is_mailed_without_pupil_details(
 
 
 async def test_a_network_without_e_mail_gets_no_mail(
-        mail_app: App, smtp: tuple[Inbox, int]) -> None:
+    mail_app: App, smtp: tuple[Inbox, int]
+) -> None:
     dispatcher = mail_app.dispatcher({"pupil": RecordingSender(), "tg": RecordingSender()})
     await PupilChat(mail_app).ask_for_a_person("none", network="antwerpen")
     await drain(mail_app, dispatcher)
@@ -84,8 +90,7 @@ async def test_a_network_without_e_mail_gets_no_mail(
 
 
 async def test_smtp_down_is_retried_later() -> None:
-    sender = SmtpSender(SmtpConfig("127.0.0.1", "wegwijs@example.org", port=free_port(),
-                                   timeout=2))
+    sender = SmtpSender(SmtpConfig("127.0.0.1", "wegwijs@example.org", port=free_port(), timeout=2))
     with pytest.raises(RetryLater):
         await sender.send("email:a@example.org", {"kind": "email", "subject": "s", "body": "b"})
 

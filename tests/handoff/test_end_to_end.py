@@ -7,8 +7,7 @@ dispatcher run in this process; only Telegram is the fake server (real HTTP on 1
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def api() -> AsyncIterator[FakeBotApi]:  # type: ignore[misc]
+def api() -> Iterator[FakeBotApi]:
     with FakeBotApi() as server:
         yield server
 
@@ -50,9 +49,16 @@ class RunningBot:
         self._stop = asyncio.Event()
         polls = len(self.api.calls_of("getUpdates"))
         self._task = asyncio.create_task(
-            serve(settings, None, "127.0.0.1", 0, stop=self._stop, app=self.app))
-        await self.api.until(lambda: len(self.api.calls_of("getUpdates")) > polls
-                             or self._task is None or self._task.done(), 10)
+            serve(settings, None, "127.0.0.1", 0, stop=self._stop, app=self.app)
+        )
+        await self.api.until(
+            lambda: (
+                len(self.api.calls_of("getUpdates")) > polls
+                or self._task is None
+                or self._task.done()
+            ),
+            10,
+        )
         return self
 
     async def stop(self) -> None:
@@ -65,12 +71,15 @@ class RunningBot:
 
 @pytest.fixture
 async def bot(api: FakeBotApi, tmp_path: Path, content_dir: Path) -> AsyncIterator[RunningBot]:
-    env = {**api.env(), "WEGWIJS_DATA_DIR": str(tmp_path / "data"),
-           "WEGWIJS_CONTENT_DIR": str(content_dir),
-           "WEGWIJS_SECRET_KEY": "handoff-e2e-secret-0123456789",
-           "WEGWIJS_COUNSELLOR_CHAT_ID": "-1001",
-           "WEGWIJS_NETWORKS_CONFIG": str(networks_config(tmp_path / "networks.yml")),
-           "WEGWIJS_TELEGRAM_RATE_LIMIT": "off"}
+    env = {
+        **api.env(),
+        "WEGWIJS_DATA_DIR": str(tmp_path / "data"),
+        "WEGWIJS_CONTENT_DIR": str(content_dir),
+        "WEGWIJS_SECRET_KEY": "handoff-e2e-secret-0123456789",
+        "WEGWIJS_COUNSELLOR_CHAT_ID": "-1001",
+        "WEGWIJS_NETWORKS_CONFIG": str(networks_config(tmp_path / "networks.yml")),
+        "WEGWIJS_TELEGRAM_RATE_LIMIT": "off",
+    }
     running = await RunningBot(api, env).start()
     try:
         yield running
@@ -80,11 +89,12 @@ async def bot(api: FakeBotApi, tmp_path: Path, content_dir: Path) -> AsyncIterat
 
 def group_messages(api: FakeBotApi) -> list[dict[str, Any]]:
     """Every message the bot posted in the Limburg counsellor chat (as the server stored it)."""
-    return [m for m in api._messages.get(str(LIMBURG), [])]  # noqa: SLF001
+    return [m for m in api._messages.get(str(LIMBURG), [])]
 
 
 async def wait_text(api: FakeBotApi, chat: int, fragment: str, timeout: float = 10) -> str:
     """Wait for a message containing `fragment` in a chat; return it."""
+
     def found() -> bool:
         return any(fragment in t for t in api.texts(chat))
 
@@ -102,8 +112,7 @@ async def request_help(api: FakeBotApi) -> None:
 
 
 @pytest.mark.slow
-async def test_request_consent_claim_relay_close_feedback(api: FakeBotApi,
-                                                          bot: RunningBot) -> None:
+async def test_request_consent_claim_relay_close_feedback(api: FakeBotApi, bot: RunningBot) -> None:
     await request_help(api)
     case_text = await wait_text(api, LIMBURG, "Vraag #1")
     assert "Netwerk: Limburg" in case_text
@@ -116,7 +125,7 @@ async def test_request_consent_claim_relay_close_feedback(api: FakeBotApi,
     api.push_group_callback(LIMBURG, int(SARA), "case:1:claim")
     await wait_text(api, PUPIL, "Sara (CLB-medewerker) is er nu voor je")
     claimed = next(p for p in api.sent(LIMBURG) if "neemt vraag #1 op" in p["text"])
-    assert json.loads(claimed["reply_parameters"])["message_id"] == root
+    assert claimed["reply_parameters"]["message_id"] == root
 
     before = len(api.texts(PUPIL))
     api.push_text(PUPIL, "Ik wil stoppen met school, ik zie het niet meer zitten op school")
@@ -125,8 +134,12 @@ async def test_request_consent_claim_relay_close_feedback(api: FakeBotApi,
     assert len(api.texts(PUPIL)) == before, "the bot talked while the counsellor had the case"
 
     relay_message = next(m for m in group_messages(api) if m["text"] == relayed)
-    api.push_group_text(LIMBURG, int(SARA), "Dag, ik ben Sara. Wat maakt het zo zwaar?",
-                        reply_to_message=relay_message)
+    api.push_group_text(
+        LIMBURG,
+        int(SARA),
+        "Dag, ik ben Sara. Wat maakt het zo zwaar?",
+        reply_to_message=relay_message,
+    )
     said = await wait_text(api, PUPIL, "Sara (CLB-medewerker): Dag, ik ben Sara.")
     assert "Pupil" not in said, "the counsellor's Telegram account reached the pupil"
 
@@ -144,14 +157,26 @@ async def test_request_consent_claim_relay_close_feedback(api: FakeBotApi,
 
 @pytest.mark.slow
 async def test_group_unreachable_and_restarts_with_pending_then_active_case(
-        api: FakeBotApi, bot: RunningBot) -> None:
-    api.fail("sendMessage", times=3, status=502)
-    api.drop("sendMessage", times=1)
+    api: FakeBotApi, bot: RunningBot
+) -> None:
+    api.block(LIMBURG)  # the bot was removed from the counsellor group, say
     await request_help(api)
-    await wait_text(api, LIMBURG, "Vraag #1", timeout=20)
+    await wait_text(api, PUPIL, "De begeleiders van Limburg")
+    await api.until(
+        lambda: any(
+            str(c.params.get("chat_id")) == str(LIMBURG)
+            for c in api.calls_of("sendMessage")
+            if c.status != 200
+        ),
+        10,
+    )
 
-    await bot.stop()  # restart with a pending case
+    await bot.stop()  # restart with a pending case whose notification is not delivered
+    api._blocked.discard(str(LIMBURG))
+    api.fail("sendMessage", times=1, status=502)  # ...after one more server error
+    api.drop("sendMessage", times=1)  # and one dropped connection
     await bot.start()
+    await wait_text(api, LIMBURG, "Vraag #1", timeout=20)
     api.push_group_callback(LIMBURG, int(SARA), "case:1:claim")
     await wait_text(api, PUPIL, "is er nu voor je")
 
@@ -160,8 +185,10 @@ async def test_group_unreachable_and_restarts_with_pending_then_active_case(
     await bot.start()
     await wait_text(api, LIMBURG, "💬 Jongere (#1): Zijn jullie er nog?")
     root = group_messages(api)[0]
+    assert "Vraag #1" in root["text"]
     api.push_group_text(LIMBURG, int(SARA), "Ja hoor!", reply_to_message=root)
     await wait_text(api, PUPIL, "Sara (CLB-medewerker): Ja hoor!")
-    assert api.texts(LIMBURG).count(next(t for t in api.texts(LIMBURG) if "Vraag #1" in t)) == 1
     texts = api.texts(LIMBURG)
     assert len(texts) == len(set(texts)), "a counsellor message was sent twice"
+    pupil_texts = api.texts(PUPIL)
+    assert pupil_texts.count("Sara (CLB-medewerker): Ja hoor!") == 1

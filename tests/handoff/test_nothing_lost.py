@@ -7,7 +7,6 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from bot.adapters.sql import OutboxEntry
-
 from bot.bootstrap import App, build
 from bot.services.outbox import Dispatcher
 from bot.settings import Settings
@@ -29,14 +28,19 @@ GROUP = f"tg:{LIMBURG_CHAT}"
 async def sent_entries(app: App, prefix: str) -> int:
     """How many outbox entries to destinations with this prefix were marked sent."""
     async with app.store.transaction() as session:
-        return int(await session.scalar(
-            select(func.count()).select_from(OutboxEntry).where(
-                OutboxEntry.status == "sent", OutboxEntry.destination.startswith(prefix))) or 0)
+        return int(
+            await session.scalar(
+                select(func.count())
+                .select_from(OutboxEntry)
+                .where(OutboxEntry.status == "sent", OutboxEntry.destination.startswith(prefix))
+            )
+            or 0
+        )
 
 
 async def test_unreachable_group_then_reachable_delivers_every_message_exactly_once(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender,
-        pupils: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender, pupils: RecordingSender
+) -> None:
     first = PupilChat(happ, "1")
     await first.ask_for_a_person("summary", network="limburg")
     await drain(happ, dispatcher)
@@ -52,8 +56,9 @@ async def test_unreachable_group_then_reachable_delivers_every_message_exactly_o
     await drain(happ, dispatcher)
     assert group.refused > 0, "the group was never tried"
     assert await pending(happ) > 0, "messages for the group were dropped"
-    assert any("wachten" in t or "begeleiders" in t for t in pupils.texts(second.destination)), \
+    assert any("wachten" in t or "begeleiders" in t for t in pupils.texts(second.destination)), (
         "a failing group blocked the pupil's replies"
+    )
 
     group.down = False
     await drain(happ, dispatcher)
@@ -67,7 +72,8 @@ async def test_unreachable_group_then_reachable_delivers_every_message_exactly_o
 
 
 async def test_urgent_alert_overtakes_normal_messages_to_the_same_group(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> None:
     for user in "abc":
         await PupilChat(happ, user).ask_for_a_person("none", network="limburg")
     crisis = PupilChat(happ, "d")
@@ -76,8 +82,14 @@ async def test_urgent_alert_overtakes_normal_messages_to_the_same_group(
     async with happ.store.pupil_transaction(crisis.id) as session:
         from bot.core.state import State
 
-        await happ.handoff.raise_alert(session, crisis.id, State(slots={"network": "limburg"}),
-                                       "suicide_self_harm", "test_rule", "k1")
+        await happ.handoff.raise_alert(
+            session,
+            crisis.id,
+            State(slots={"network": "limburg"}),
+            "suicide_self_harm",
+            "test_rule",
+            "k1",
+        )
     await dispatcher.deliver_due()  # one pass: the head of each queue, urgent first
     assert group.sent[0].text.startswith("🚨 Veiligheidsmelding")
     assert group.sent[0].destination == GROUP, "the lane suffix reached the Telegram sender"
@@ -86,7 +98,8 @@ async def test_urgent_alert_overtakes_normal_messages_to_the_same_group(
 
 
 async def test_urgent_case_is_notified_before_waiting_normal_cases(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender
+) -> None:
     for user in "abc":
         await PupilChat(happ, user).ask_for_a_person("none", network="limburg")
     urgent = PupilChat(happ, "u")
@@ -94,8 +107,9 @@ async def test_urgent_case_is_notified_before_waiting_normal_cases(
     async with happ.store.pupil_transaction(urgent.id) as session:
         from bot.core.state import State
 
-        await happ.handoff.open_case(session, urgent.id, State(slots={"network": "limburg"}),
-                                     "crisis", "urgent")
+        await happ.handoff.open_case(
+            session, urgent.id, State(slots={"network": "limburg"}), "crisis", "urgent"
+        )
     await dispatcher.deliver_due()
     assert group.sent[0].text.startswith("🚨 DRINGEND · vraag #4")
 
@@ -108,7 +122,8 @@ async def _restarted(env: dict[str, str], old: App) -> App:
 
 
 async def test_restart_with_a_pending_case_then_claim_and_talk(
-        happ: App, handoff_env: dict[str, str]) -> None:
+    happ: App, handoff_env: dict[str, str]
+) -> None:
     pupil = PupilChat(happ)
     await pupil.ask_for_a_person("summary", network="limburg")
     group, pupils = RecordingSender(), RecordingSender()
@@ -127,8 +142,8 @@ async def test_restart_with_a_pending_case_then_claim_and_talk(
 
 
 async def test_restart_with_an_active_case_keeps_the_talk_going(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender,
-        handoff_env: dict[str, str]) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender, handoff_env: dict[str, str]
+) -> None:
     pupil = PupilChat(happ)
     await pupil.ask_for_a_person("summary", network="limburg")
     await drain(happ, dispatcher)
@@ -142,10 +157,13 @@ async def test_restart_with_an_active_case_keeps_the_talk_going(
         handled = await pupil.say("tweede")
         assert handled.relayed and handled.messages == ()
         await drain(app, dispatcher2)
-        assert [t for t in group2.texts(GROUP) if t.startswith("💬")] == \
-            ["💬 Jongere (#1): eerste", "💬 Jongere (#1): tweede"]
-        assert any(t.startswith("Sara (CLB-medewerker) is er nu") for t in
-                   pupils2.texts(pupil.destination))
+        assert [t for t in group2.texts(GROUP) if t.startswith("💬")] == [
+            "💬 Jongere (#1): eerste",
+            "💬 Jongere (#1): tweede",
+        ]
+        assert any(
+            t.startswith("Sara (CLB-medewerker) is er nu") for t in pupils2.texts(pupil.destination)
+        )
         thread = group.to(GROUP)[0].message_id
         await Counsellor(app, SARA, LIMBURG_CHAT).reply(thread, "Ik ben er nog")
         await drain(app, dispatcher2)

@@ -68,8 +68,8 @@ async def test_outside_office_hours_the_pupil_hears_when_and_what_meanwhile(happ
 
 
 async def test_nobody_claims_in_time_counsellors_are_reminded_and_the_pupil_told_once(
-        happ: App, dispatcher: Dispatcher, group: RecordingSender,
-        pupils: RecordingSender) -> None:
+    happ: App, dispatcher: Dispatcher, group: RecordingSender, pupils: RecordingSender
+) -> None:
     pupil = PupilChat(happ)
     await pupil.ask_for_a_person("none", network="limburg")
     await drain(happ, dispatcher)
@@ -90,7 +90,8 @@ async def test_nobody_claims_in_time_counsellors_are_reminded_and_the_pupil_told
 
 
 async def test_a_case_from_the_weekend_is_due_only_after_opening_time(
-        happ: App, dispatcher: Dispatcher) -> None:
+    happ: App, dispatcher: Dispatcher
+) -> None:
     happ.handoff.clock = lambda: WEEKEND_TIME
     await PupilChat(happ).ask_for_a_person("none", network="limburg")
     monday_9 = brussels(2025, 3, 17, 9, 0)

@@ -18,12 +18,15 @@ def hardened_content_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings_env(tmp_path: Path, database_url: str, hardened_content_dir: Path
-                 ) -> dict[str, str]:
+def settings_env(tmp_path: Path, database_url: str, hardened_content_dir: Path) -> dict[str, str]:
     """Environment for a test application on the hardened content (no Telegram, no Rasa)."""
-    return {"WEGWIJS_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url,
-            "WEGWIJS_SECRET_KEY": SECRET, "WEGWIJS_COUNSELLOR_CHAT_ID": "-1001",
-            "WEGWIJS_CONTENT_DIR": str(hardened_content_dir)}
+    return {
+        "WEGWIJS_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": database_url,
+        "WEGWIJS_SECRET_KEY": SECRET,
+        "WEGWIJS_COUNSELLOR_CHAT_ID": "-1001",
+        "WEGWIJS_CONTENT_DIR": str(hardened_content_dir),
+    }
 
 
 class RecordingSender:

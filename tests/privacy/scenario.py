@@ -24,15 +24,22 @@ EMOJI_RTL = "😢👨‍👩‍👧 مرحبا שלום \u202eteef"
 _update_ids = itertools.count(1000)
 
 
-async def say(app: App, text: str | None = None, button: str | None = None,
-              user: str = PUPIL_ID_TELEGRAM, channel: str = "telegram") -> Handled:
+async def say(
+    app: App,
+    text: str | None = None,
+    button: str | None = None,
+    user: str = PUPIL_ID_TELEGRAM,
+    channel: str = "telegram",
+) -> Handled:
     """One pupil update through the whole pipeline."""
-    return await app.service.handle(Inbound(channel, user, user, str(next(_update_ids)),
-                                            text=text, button=button))
+    return await app.service.handle(
+        Inbound(channel, user, user, str(next(_update_ids)), text=text, button=button)
+    )
 
 
-async def sensitive_conversation(app: App, user: str = PUPIL_ID_TELEGRAM,
-                                 crisis: bool = True) -> list[Handled]:
+async def sensitive_conversation(
+    app: App, user: str = PUPIL_ID_TELEGRAM, crisis: bool = True
+) -> list[Handled]:
     """Free-text answers, emoji and right-to-left text, a handoff with full consent, a crisis."""
     steps: list[dict[str, Any]] = [
         {"text": "/start"},
@@ -51,8 +58,9 @@ async def sensitive_conversation(app: App, user: str = PUPIL_ID_TELEGRAM,
     return handled
 
 
-async def pupil_state(app: App, user: str = PUPIL_ID_TELEGRAM, channel: str = "telegram"
-                      ) -> State | None:
+async def pupil_state(
+    app: App, user: str = PUPIL_ID_TELEGRAM, channel: str = "telegram"
+) -> State | None:
     """The decrypted conversation state of a pupil, or None when there is no pupil row."""
     pupil_id = app.cipher.pseudonym(channel, user)
     async with app.store.transaction() as session:

@@ -19,8 +19,12 @@ CHAIN_LENGTH = 12
 PUPIL_ID_TELEGRAM = "730012345"
 SECRET = "test-secret-key-0123456789abcdef"
 
-_CRISIS_FLOWS = ("crisis_suicide_self_harm", "crisis_violence_abuse", "crisis_acute_danger",
-                 "safety_check")
+_CRISIS_FLOWS = (
+    "crisis_suicide_self_harm",
+    "crisis_violence_abuse",
+    "crisis_acute_danger",
+    "safety_check",
+)
 
 
 def _probe_flows() -> dict[str, object]:
@@ -29,19 +33,29 @@ def _probe_flows() -> dict[str, object]:
         for i in range(1, CHAIN_LENGTH + 1)
     ]
     chain_steps.append({"say": "Klaar met de ketting."})
-    return {"flows": {
-        "probe": {
-            "title": "Test", "description": "test-only: free-text answers",
-            "steps": [
-                {"id": "story", "ask": "Vertel eens?", "collect": "probe_story",
-                 "ask_again": True},
-                {"id": "more", "ask": "Nog iets?", "collect": "probe_more", "ask_again": True},
-                {"say": "Dank je."},
-            ],
-        },
-        "chain": {"title": "Ketting", "description": "test-only: one step per message",
-                  "steps": chain_steps},
-    }}
+    return {
+        "flows": {
+            "probe": {
+                "title": "Test",
+                "description": "test-only: free-text answers",
+                "steps": [
+                    {
+                        "id": "story",
+                        "ask": "Vertel eens?",
+                        "collect": "probe_story",
+                        "ask_again": True,
+                    },
+                    {"id": "more", "ask": "Nog iets?", "collect": "probe_more", "ask_again": True},
+                    {"say": "Dank je."},
+                ],
+            },
+            "chain": {
+                "title": "Ketting",
+                "description": "test-only: one step per message",
+                "steps": chain_steps,
+            },
+        }
+    }
 
 
 def _probe_slots() -> dict[str, object]:
@@ -55,12 +69,19 @@ def _probe_slots() -> dict[str, object]:
 
 
 def _crisis_stubs() -> dict[str, object]:
-    return {"flows": {
-        flow: {"title": flow, "description": "test stub",
-               "steps": [{"say": "Bel 112 of 1813."},
-                         {"action": "handoff", "kind": "crisis", "priority": "urgent"}]}
-        for flow in _CRISIS_FLOWS
-    }}
+    return {
+        "flows": {
+            flow: {
+                "title": flow,
+                "description": "test stub",
+                "steps": [
+                    {"say": "Bel 112 of 1813."},
+                    {"action": "handoff", "kind": "crisis", "priority": "urgent"},
+                ],
+            }
+            for flow in _CRISIS_FLOWS
+        }
+    }
 
 
 def hardened_content(dest: Path) -> Path:
@@ -70,10 +91,13 @@ def hardened_content(dest: Path) -> Path:
     shutil.copytree(source, target)
     dump = {"allow_unicode": True, "sort_keys": False}
     (target / "flows" / "zz_privacy_probe.yml").write_text(
-        yaml.safe_dump(_probe_flows(), **dump), encoding="utf-8")  # type: ignore[call-overload]
+        yaml.safe_dump(_probe_flows(), **dump), encoding="utf-8"
+    )  # type: ignore[call-overload]
     (target / "slots_privacy_probe.yml").write_text(
-        yaml.safe_dump(_probe_slots(), **dump), encoding="utf-8")  # type: ignore[call-overload]
+        yaml.safe_dump(_probe_slots(), **dump), encoding="utf-8"
+    )  # type: ignore[call-overload]
     if not (target / "flows" / "crisis.yml").exists():
         (target / "flows" / "zz_crisis_stub.yml").write_text(
-            yaml.safe_dump(_crisis_stubs(), **dump), encoding="utf-8")  # type: ignore[call-overload]
+            yaml.safe_dump(_crisis_stubs(), **dump), encoding="utf-8"
+        )  # type: ignore[call-overload]
     return target

@@ -36,7 +36,8 @@ def _leaks(data_dir: Path) -> list[str]:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_copy_of_database_and_wal_reveals_no_pupil_words_nor_telegram_id(
-        settings_env: dict[str, str]) -> None:
+    settings_env: dict[str, str],
+) -> None:
     settings_env.pop("DATABASE_URL")  # the default: SQLite file in the data dir
     app: App = await build(Settings.from_env(settings_env))
     data_dir = app.settings.data_dir

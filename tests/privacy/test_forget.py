@@ -24,7 +24,8 @@ async def _outbox(app: App) -> list[tuple[OutboxEntry, dict[str, object]]]:
 
 
 async def test_forget_after_confirmation_erases_everything_and_tells_the_counsellor(
-        app: App) -> None:
+    app: App,
+) -> None:
     pupil_id = app.cipher.pseudonym("telegram", PUPIL_ID_TELEGRAM)
     await sensitive_conversation(app, crisis=False)
     assert await _rows(app, Case, pupil_id), "the scenario should have opened a case"
@@ -48,7 +49,8 @@ async def test_forget_after_confirmation_erases_everything_and_tells_the_counsel
     own = [(e, p) for e, p in outbox if e.pupil_id == pupil_id]
     # what is left for the pupil is the reply to the confirmation itself, nothing older
     assert {e.dedupe_key.rsplit(":", 1)[0] for e, _ in own} <= {
-        f"reply:telegram:{done_key}" for done_key in _confirm_keys(outbox)}
+        f"reply:telegram:{done_key}" for done_key in _confirm_keys(outbox)
+    }
     assert all(not any(s in str(p) for s in SECRETS) for _, p in outbox)
     erased = [e for e, _ in outbox if e.dedupe_key.endswith(":erased")]
     assert erased, "the counsellor side must be told the case was erased"

@@ -18,8 +18,15 @@ from bot.bootstrap import App, build
 from bot.core.crypto import Cipher
 from bot.settings import Settings
 from tests.privacy.fixtures import RecordingSender
-from tests.privacy.scenario import CRISIS, EMOJI_RTL, MORE, SECRETS, STORY, say, \
-    sensitive_conversation
+from tests.privacy.scenario import (
+    CRISIS,
+    EMOJI_RTL,
+    MORE,
+    SECRETS,
+    STORY,
+    say,
+    sensitive_conversation,
+)
 from tests.privacy.support import PUPIL_ID_TELEGRAM, SECRET
 
 TELEGRAM_TOKEN = "7012345678:AAH-telegram-token-never-logged"
@@ -42,8 +49,9 @@ class Capture(logging.Handler):
 @pytest.fixture
 def capture() -> Iterator[Capture]:
     root = logging.getLogger()
-    levels = {name: logging.getLogger(name).level
-              for name in [*logging.root.manager.loggerDict, ""]}
+    levels = {
+        name: logging.getLogger(name).level for name in [*logging.root.manager.loggerDict, ""]
+    }
     _configure_logging(verbose=True)  # exactly what `wegwijs -v` does
     root.setLevel(logging.DEBUG)
     handler = Capture()
@@ -64,8 +72,14 @@ async def rasa_url() -> AsyncIterator[str]:
         body: dict[str, Any] = await request.json()
         text = str(body.get("text", ""))
         intent = "crisis" if "dood" in text else "out_of_scope"
-        return web.json_response({"text": text, "intent": {"name": intent, "confidence": 0.9},
-                                  "entities": [], "intent_ranking": []})
+        return web.json_response(
+            {
+                "text": text,
+                "intent": {"name": intent, "confidence": 0.9},
+                "entities": [],
+                "intent_ranking": [],
+            }
+        )
 
     app = web.Application()
     app.router.add_post("/model/parse", parse)
@@ -81,16 +95,32 @@ async def rasa_url() -> AsyncIterator[str]:
 
 
 def forbidden() -> list[str]:
-    words = [*SECRETS, STORY, MORE, CRISIS, "مرحبا", PUPIL_ID_TELEGRAM, TELEGRAM_TOKEN,
-             TELEGRAM_TOKEN.split(":")[1], RASA_TOKEN, SECRET, DB_PASSWORD]
+    words = [
+        *SECRETS,
+        STORY,
+        MORE,
+        CRISIS,
+        "مرحبا",
+        PUPIL_ID_TELEGRAM,
+        TELEGRAM_TOKEN,
+        TELEGRAM_TOKEN.split(":")[1],
+        RASA_TOKEN,
+        SECRET,
+        DB_PASSWORD,
+    ]
     return [w for w in words if w]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_no_pupil_text_and_no_token_in_any_log_record(
-        capture: Capture, settings_env: dict[str, str], rasa_url: str) -> None:
-    env = {**settings_env, "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "RASA_URL": rasa_url,
-           "RASA_TOKEN": RASA_TOKEN}
+    capture: Capture, settings_env: dict[str, str], rasa_url: str
+) -> None:
+    env = {
+        **settings_env,
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+        "RASA_URL": rasa_url,
+        "RASA_TOKEN": RASA_TOKEN,
+    }
     app: App = await build(Settings.from_env(env))
     try:
         handled = await sensitive_conversation(app)
@@ -101,8 +131,7 @@ async def test_no_pupil_text_and_no_token_in_any_log_record(
         assert sender.sent
         await say(app, "/vergeet")
         await say(app, button="forget.confirm:yes")
-        logging.getLogger("wegwijs.test").info("settings: %r cipher: %r", app.settings,
-                                               app.cipher)
+        logging.getLogger("wegwijs.test").info("settings: %r cipher: %r", app.settings, app.cipher)
     finally:
         await app.close()
     assert len(capture.lines) > 10, "logging was not captured: the test would prove nothing"
@@ -122,19 +151,34 @@ def test_httpx_and_httpcore_never_log_request_urls() -> None:
 
 
 def test_secrets_are_masked_in_repr(tmp_path: Path) -> None:
-    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "RASA_TOKEN": RASA_TOKEN,
-                                  "WEGWIJS_SECRET_KEY": SECRET},
-                                 data_dir=tmp_path)
+    settings = Settings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+            "RASA_TOKEN": RASA_TOKEN,
+            "WEGWIJS_SECRET_KEY": SECRET,
+        },
+        data_dir=tmp_path,
+    )
     store = Store(f"postgresql+asyncpg://u:{DB_PASSWORD}@127.0.0.1:1/db")
-    shown = " ".join([repr(settings), str(settings.telegram_token), repr(Cipher(SECRET)),
-                      repr(store), f"{settings.rasa_token}"])
+    shown = " ".join(
+        [
+            repr(settings),
+            str(settings.telegram_token),
+            repr(Cipher(SECRET)),
+            repr(store),
+            f"{settings.rasa_token}",
+        ]
+    )
     for secret in (TELEGRAM_TOKEN, RASA_TOKEN, SECRET, DB_PASSWORD):
         assert secret not in shown
 
 
 def test_settings_repr_does_not_show_the_database_password(tmp_path: Path) -> None:
-    settings = Settings.from_env({"DATABASE_URL": f"postgresql://u:{DB_PASSWORD}@h/db"},
-                                 data_dir=tmp_path)
+    settings = Settings.from_env(
+        {"DATABASE_URL": f"postgresql://u:{DB_PASSWORD}@h/db"}, data_dir=tmp_path
+    )
     if DB_PASSWORD in repr(settings):
-        pytest.xfail("Settings.database_url is a plain str: its repr shows the password "
-                     "(lead: wrap it in Secret or exclude it from repr)")
+        pytest.xfail(
+            "Settings.database_url is a plain str: its repr shows the password "
+            "(lead: wrap it in Secret or exclude it from repr)"
+        )

@@ -31,8 +31,9 @@ async def _age(app: App, pupil_id: str, days: int) -> None:
     async with app.store.transaction() as session:
         await session.execute(update(Pupil).where(Pupil.id == pupil_id).values(updated_at=then))
         for model in (TranscriptLine, ProcessedUpdate):
-            await session.execute(update(model).where(model.pupil_id == pupil_id)
-                                  .values(created_at=then))
+            await session.execute(
+                update(model).where(model.pupil_id == pupil_id).values(created_at=then)
+            )
 
 
 async def test_pupils_inactive_longer_than_retention_are_deleted_completely(app: App) -> None:
@@ -53,13 +54,15 @@ async def test_pupils_inactive_longer_than_retention_are_deleted_completely(app:
     assert await _count(app, Case, pupil_id=recent) == 1
     # the counsellor side learns that the old pupil's open case is gone
     async with app.store.transaction() as session:
-        notices = (await session.scalars(
-            select(OutboxEntry).where(OutboxEntry.dedupe_key.like("case:%:erased")))).all()
+        notices = (
+            await session.scalars(
+                select(OutboxEntry).where(OutboxEntry.dedupe_key.like("case:%:erased"))
+            )
+        ).all()
     assert len(notices) == 1 and notices[0].destination.startswith("tg:-1001")
 
 
-async def test_closed_cases_and_delivered_messages_are_deleted_after_their_time(app: App
-                                                                               ) -> None:
+async def test_closed_cases_and_delivered_messages_are_deleted_after_their_time(app: App) -> None:
     await sensitive_conversation(app, user="closer", crisis=False)
     pupil_id = app.cipher.pseudonym("telegram", "closer")
     sender = RecordingSender()
@@ -68,8 +71,11 @@ async def test_closed_cases_and_delivered_messages_are_deleted_after_their_time(
         pass
     assert await _count(app, OutboxEntry, status="sent") > 0
     async with app.store.transaction() as session:
-        await session.execute(update(Case).where(Case.pupil_id == pupil_id).values(
-            status="closed", closed_at=utcnow() - timedelta(days=100)))
+        await session.execute(
+            update(Case)
+            .where(Case.pupil_id == pupil_id)
+            .values(status="closed", closed_at=utcnow() - timedelta(days=100))
+        )
         await session.execute(update(OutboxEntry).values(sent_at=utcnow() - timedelta(days=2)))
 
     report = await purge(app.store, utcnow(), 90)

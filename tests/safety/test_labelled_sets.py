@@ -1,4 +1,4 @@
-"""Measured quality on the labelled set (written apart from the lexicon) and the Miner statements."""
+"""Measured quality on the labelled set (written apart from the lexicon) and Miner et al."""
 
 from __future__ import annotations
 
@@ -19,8 +19,11 @@ def test_the_labelled_set_is_large_enough() -> None:
     crisis = [c for c in cases if c.expect == "crisis"]
     assert len(crisis) >= 150
     assert len([c for c in cases if c.expect == "none"]) >= 150
-    assert {c.categories[0] for c in crisis} == {"suicide_self_harm", "violence_abuse",
-                                                 "acute_danger"}
+    assert {c.categories[0] for c in crisis} == {
+        "suicide_self_harm",
+        "violence_abuse",
+        "acute_danger",
+    }
     assert len({c.id for c in cases}) == len(cases)
 
 
@@ -56,3 +59,12 @@ def test_the_report_command_prints_the_figures(capsys: pytest.CaptureFixture[str
     assert code == 0
     assert "recall all crisis: 100.0%" in out
     assert "false positives" in out and "miner m1" in out
+
+
+def test_the_report_keeps_the_first_untuned_held_out_figures_visible(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main([str(SETS_DIR / "heldout.yml"), str(SETS_DIR / "heldout2.yml")])
+    out = capsys.readouterr().out
+    assert out.count("FIRST RUN") == 2
+    assert "NO LONGER INDEPENDENT" in out

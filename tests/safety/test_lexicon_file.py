@@ -63,9 +63,11 @@ def test_a_minimal_lexicon_works_with_macros_numbers_and_harmless_phrases(tmp_pa
 
 
 def test_every_broken_pattern_is_reported_with_its_own_line(tmp_path: Path) -> None:
-    broken = (MINIMAL.replace('patterns: ["wil dood"]', 'patterns: ["wil (dood", "@nope dood"]')
-              .replace('patterns: ["slaat @me"]', 'patterns: ["slaat[a-z]+ me"]')
-              .replace('patterns: ["# pillen genomen"]', 'patterns: ["pillen? genomen?"]'))
+    broken = (
+        MINIMAL.replace('patterns: ["wil dood"]', 'patterns: ["wil (dood", "@nope dood"]')
+        .replace('patterns: ["slaat @me"]', 'patterns: ["slaat[a-z]+ me"]')
+        .replace('patterns: ["# pillen genomen"]', 'patterns: ["pillen? genomen?"]')
+    )
     lexicon, problems = load(write(tmp_path, broken))
     assert lexicon is None
     lines = broken.splitlines()
@@ -81,22 +83,31 @@ def test_every_broken_pattern_is_reported_with_its_own_line(tmp_path: Path) -> N
 
 
 def test_schema_mistakes_are_all_collected(tmp_path: Path) -> None:
-    broken = (MINIMAL.replace("level: crisis\n      patterns: [\"wil dood\"]",
-                              "level: panic\n      patterns: [\"wil dood\"]")
-              .replace("check_threshold: 0.35", "check_threshold: 3")
-              .replace("violence_abuse:", "violence:")
-              .replace('text: "Bel 1813."', 'text: "Bel ons."'))
+    broken = (
+        MINIMAL.replace(
+            'level: crisis\n      patterns: ["wil dood"]',
+            'level: panic\n      patterns: ["wil dood"]',
+        )
+        .replace("check_threshold: 0.35", "check_threshold: 3")
+        .replace("violence_abuse:", "violence:")
+        .replace('text: "Bel 1813."', 'text: "Bel ons."')
+    )
     lexicon, problems = load(write(tmp_path, broken))
     assert lexicon is None
     messages = "\n".join(p.render() for p in problems)
-    for expected in ("level 'panic'", "check_threshold", "unknown category 'violence'",
-                     "does not mention the number 1813", "has no crisis rule"):
+    for expected in (
+        "level 'panic'",
+        "check_threshold",
+        "unknown category 'violence'",
+        "does not mention the number 1813",
+        "has no crisis rule",
+    ):
         assert expected in messages
     assert all(p.line is not None for p in problems if "category" not in p.message)
 
 
 def test_a_help_line_without_source_or_review_date_is_refused(tmp_path: Path) -> None:
-    text = MINIMAL.replace("source: s,\n       reviewed: \"2026-01-01\", ", "")
+    text = MINIMAL.replace('source: s,\n       reviewed: "2026-01-01", ', "")
     lexicon, problems = load(write(tmp_path, text))
     assert lexicon is None
     assert any("source" in p.message and "reviewed" in p.message for p in problems)

@@ -14,52 +14,62 @@ VIOLENCE = Category.VIOLENCE_ABUSE
 ACUTE = Category.ACUTE_DANGER
 
 
-@pytest.mark.parametrize(("text", "category"), [
-    ("ik wil dood", SUICIDE),
-    ("Ik wil ZELFMOORD plegen!!!", SUICIDE),
-    ("ik denk aan zelfdoding", SUICIDE),
-    ("mijn vader slaat mij", VIOLENCE),
-    ("ik ben verkracht", VIOLENCE),
-    ("ik heb een hele doos pillen genomen", ACUTE),
-    ("er staat iemand met een mes voor de deur", ACUTE),
-])
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("ik wil dood", SUICIDE),
+        ("Ik wil ZELFMOORD plegen!!!", SUICIDE),
+        ("ik denk aan zelfdoding", SUICIDE),
+        ("mijn vader slaat mij", VIOLENCE),
+        ("ik ben verkracht", VIOLENCE),
+        ("ik heb een hele doos pillen genomen", ACUTE),
+        ("er staat iemand met een mes voor de deur", ACUTE),
+    ],
+)
 def test_plain_crisis_statements_get_the_crisis_of_their_category(
-        lexicon: Lexicon, text: str, category: Category) -> None:
+    lexicon: Lexicon, text: str, category: Category
+) -> None:
     verdict = screen(text, lexicon)
     assert verdict.level == "crisis"
     assert verdict.category == category
 
 
-@pytest.mark.parametrize("text", [
-    "ik wil dooooood",            # repeated letters
-    "ik wil z3lfm00rd plegen",    # leetspeak
-    "ik wil zélfmoord plegen",    # accents
-    "kwilzelfmoordplegen",        # no spaces
-    "k wil nie meer leve",        # tussentaal, dropped n
-    "kzie et nie meer zitte",     # tussentaal
-    "ik wil zelfmrood plegen",    # swapped letters
-    "ik wil zelf-moord plegen",   # hyphen
-    "ik ben suïcidaal",
-    "je veux mourir",
-    "i want to kill myself",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik wil dooooood",  # repeated letters
+        "ik wil z3lfm00rd plegen",  # leetspeak
+        "ik wil zélfmoord plegen",  # accents
+        "kwilzelfmoordplegen",  # no spaces
+        "k wil nie meer leve",  # tussentaal, dropped n
+        "kzie et nie meer zitte",  # tussentaal
+        "ik wil zelfmrood plegen",  # swapped letters
+        "ik wil zelf-moord plegen",  # hyphen
+        "ik ben suïcidaal",
+        "je veux mourir",
+        "i want to kill myself",
+    ],
+)
 def test_writing_variants_of_a_suicide_wish_are_recognised(lexicon: Lexicon, text: str) -> None:
     assert screen(text, lexicon) == Verdict("crisis", SUICIDE, screen(text, lexicon).rule)
 
 
-@pytest.mark.parametrize("text", [
-    "ik ga dood van het lachen",
-    "ik ben doodmoe",
-    "die toets was zelfmoord",
-    "ik vermoord mijn broer als hij mijn gsm pakt haha",
-    "dodelijk saai",
-    "ik sterf van de honger",
-    "she was killing it",
-    "ik ging dood in minecraft",
-    "mijn gsm reageert niet meer",
-    "mijn knie doet me pijn",
-    "ik ben geslaagd!",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik ga dood van het lachen",
+        "ik ben doodmoe",
+        "die toets was zelfmoord",
+        "ik vermoord mijn broer als hij mijn gsm pakt haha",
+        "dodelijk saai",
+        "ik sterf van de honger",
+        "she was killing it",
+        "ik ging dood in minecraft",
+        "mijn gsm reageert niet meer",
+        "mijn knie doet me pijn",
+        "ik ben geslaagd!",
+    ],
+)
 def test_everyday_exaggeration_is_not_a_crisis(lexicon: Lexicon, text: str) -> None:
     assert screen(text, lexicon).level == "none"
 
@@ -80,7 +90,9 @@ def test_doubt_about_wanting_to_live_is_a_crisis_despite_the_word_niet(lexicon: 
 
 
 def test_a_joke_marker_turns_a_crisis_into_a_check_question(lexicon: Lexicon) -> None:
-    assert screen("ik wil zelfmoord plegen als ik dat liedje nog hoor haha", lexicon).level == "check"
+    assert (
+        screen("ik wil zelfmoord plegen als ik dat liedje nog hoor haha", lexicon).level == "check"
+    )
 
 
 def test_ambiguous_hopelessness_gets_a_check(lexicon: Lexicon) -> None:
@@ -135,9 +147,13 @@ def test_odd_input_is_screened_without_error(lexicon: Lexicon, text: str) -> Non
 
 
 def test_a_typical_message_is_screened_well_under_a_millisecond(lexicon: Lexicon) -> None:
-    texts = ["ik heb een vraag over de leerplicht, mag ik stoppen als ik 16 ben?",
-             "mijn vader slaat mij als hij dronken is en ik weet niet wat ik moet doen",
-             "ik wil dood", "hallo", "ik ben doodmoe van school vandaag"]
+    texts = [
+        "ik heb een vraag over de leerplicht, mag ik stoppen als ik 16 ben?",
+        "mijn vader slaat mij als hij dronken is en ik weet niet wat ik moet doen",
+        "ik wil dood",
+        "hallo",
+        "ik ben doodmoe van school vandaag",
+    ]
     screen(texts[0], lexicon)
     started = time.perf_counter()
     for _ in range(100):
@@ -147,14 +163,17 @@ def test_a_typical_message_is_screened_well_under_a_millisecond(lexicon: Lexicon
     assert mean < 0.001
 
 
-@pytest.mark.parametrize("text", [
-    "a" * 10_000,
-    "ik wil " * 1_500,
-    "ik ga dood van het lachen " * 400,
-    "kwilzelfmoordplegen " * 500,
-    "x" * 9_990 + " ik wil dood",
-    ("niet " * 2_000) + "dood",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 10_000,
+        "ik wil " * 1_500,
+        "ik ga dood van het lachen " * 400,
+        "kwilzelfmoordplegen " * 500,
+        "x" * 9_990 + " ik wil dood",
+        ("niet " * 2_000) + "dood",
+    ],
+)
 def test_a_ten_thousand_character_text_does_not_blow_up(lexicon: Lexicon, text: str) -> None:
     started = time.perf_counter()
     screen(text, lexicon)
@@ -164,3 +183,21 @@ def test_a_ten_thousand_character_text_does_not_blow_up(lexicon: Lexicon, text: 
 def test_a_crisis_buried_at_the_end_of_a_long_text_is_found(lexicon: Lexicon) -> None:
     text = "ik heb een vraag over school. " * 300 + "eigenlijk wil ik gewoon niet meer leven"
     assert screen(text, lexicon).level == "crisis"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("mijn beste vriend zegt dat hij zich wil ophangen", SUICIDE),  # someone else at risk
+        ("ik ben daarnet gestoken met een mes", ACUTE),  # filler word between
+        ("ik kras al weken in mijn benen", SUICIDE),
+        ("ik heb een heel potje pillen genomen", ACUTE),  # a container as quantity
+        ("ik kocht een koord om mezelf op te hangen", SUICIDE),  # purpose clause
+        ("mijn pa zegt dat hij me doodmaakt als ik het aan de juf vertel", VIOLENCE),
+    ],
+)
+def test_concepts_generalise_beyond_the_exact_phrases(
+    lexicon: Lexicon, text: str, category: Category
+) -> None:
+    verdict = screen(text, lexicon)
+    assert (verdict.level, verdict.category) == ("crisis", category)

@@ -61,4 +61,5 @@ async def test_flooding_pupil_gets_slow_down_once_and_every_message_is_handled(a
     state = await pupil_state(app, "flood")
     assert state is not None
     assert [state.slots.get(f"chain_{i}") for i in range(1, 11)] == [
-        f"bericht {i}" for i in range(1, 11)]
+        f"bericht {i}" for i in range(1, 11)
+    ]

@@ -24,9 +24,13 @@ from tests.privacy.support import SECRET
 async def _transcript(app: App, user: str) -> list[str]:
     pupil_id = app.cipher.pseudonym("telegram", user)
     async with app.store.transaction() as session:
-        lines = (await session.scalars(select(TranscriptLine).where(
-            TranscriptLine.pupil_id == pupil_id, TranscriptLine.author == "pupil")
-            .order_by(TranscriptLine.id))).all()
+        lines = (
+            await session.scalars(
+                select(TranscriptLine)
+                .where(TranscriptLine.pupil_id == pupil_id, TranscriptLine.author == "pupil")
+                .order_by(TranscriptLine.id)
+            )
+        ).all()
     return [app.cipher.decrypt(line.body).decode() for line in lines]
 
 
@@ -61,19 +65,22 @@ async def test_message_of_only_control_characters_is_an_empty_message(app: App) 
     assert handled.messages
 
 
-@pytest.mark.parametrize(("raw", "error"), [
-    (b"\xff\xfe{\"user\": \"a\"}", "not valid UTF-8"),
-    (b"{\"user\": \"a\", \"text\": \"\xc3\x28\"}", "not valid UTF-8"),
-    (b"[1, 2]", "expected a JSON object"),
-    (b"{\"user\": \"a\"", "not valid JSON"),
-    (b"{\"user\": \"\", \"text\": \"x\"}", "user"),
-    (b"{\"user\": true, \"text\": \"x\"}", "user"),
-    (b"{\"user\": \"a\", \"text\": 5}", "must be strings"),
-    (b"{\"user\": \"a\", \"text\": \"x\", \"button\": \"y\"}", "exactly one"),
-    (b"{\"user\": \"a\", \"text\": \"x\", \"id\": {}}", "'id'"),
-    (b"{\"user\": \"a\", \"text\": \"x\", \"id\": \"" + b"9" * 65 + b"\"}", "'id'"),
-    (b"{\"user\": \"a\", \"text\": \"" + b"x" * MAX_LINE + b"\"}", "longer than"),
-])
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        (b'\xff\xfe{"user": "a"}', "not valid UTF-8"),
+        (b'{"user": "a", "text": "\xc3\x28"}', "not valid UTF-8"),
+        (b"[1, 2]", "expected a JSON object"),
+        (b'{"user": "a"', "not valid JSON"),
+        (b'{"user": "", "text": "x"}', "user"),
+        (b'{"user": true, "text": "x"}', "user"),
+        (b'{"user": "a", "text": 5}', "must be strings"),
+        (b'{"user": "a", "text": "x", "button": "y"}', "exactly one"),
+        (b'{"user": "a", "text": "x", "id": {}}', "'id'"),
+        (b'{"user": "a", "text": "x", "id": "' + b"9" * 65 + b'"}', "'id'"),
+        (b'{"user": "a", "text": "' + b"x" * MAX_LINE + b'"}', "longer than"),
+    ],
+)
 def test_jsonl_rejects_broken_lines_with_a_reason(raw: bytes, error: str) -> None:
     request, message = parse_line(raw)
     assert request is None
@@ -88,14 +95,20 @@ def test_jsonl_accepts_an_optional_message_id() -> None:
 def jsonl_env(content_dir: Path) -> dict[str, str]:
     """Environment for a `wegwijs chat --jsonl` subprocess on the test content."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WEGWIJS_", "DATABASE_"))}
-    env.update({"WEGWIJS_SECRET_KEY": SECRET, "WEGWIJS_CONTENT_DIR": str(content_dir),
-                "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "WEGWIJS_SECRET_KEY": SECRET,
+            "WEGWIJS_CONTENT_DIR": str(content_dir),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
 @pytest.mark.slow
 def test_jsonl_channel_answers_every_broken_line_with_an_error_and_goes_on(
-        tmp_path: Path, hardened_content_dir: Path) -> None:
+    tmp_path: Path, hardened_content_dir: Path
+) -> None:
     lines = [
         b'{"user": "u1", "text": "/start"}',
         b"\xff\xfe\xfa not utf-8 at all",
@@ -110,8 +123,12 @@ def test_jsonl_channel_answers_every_broken_line_with_an_error_and_goes_on(
     stdin = b"\n".join(lines) + b"\n"
     result = subprocess.run(
         [sys.executable, "-m", "bot", "chat", "--jsonl", "--data-dir", str(tmp_path / "d")],
-        input=stdin, capture_output=True, timeout=120, env=jsonl_env(hardened_content_dir),
-        check=False)
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        env=jsonl_env(hardened_content_dir),
+        check=False,
+    )
     assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
     out = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert len(out) == len(lines)

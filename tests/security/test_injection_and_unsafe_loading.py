@@ -37,9 +37,12 @@ def _is_sqlalchemy_text(func: ast.expr, tree: ast.Module) -> bool:
     """`text(...)` imported from sqlalchemy, or `sqlalchemy.text` / `sa.text`; not `self.text`."""
     if isinstance(func, ast.Attribute):
         return _name(func.value) in {"sqlalchemy", "sa"}
-    imported = any(isinstance(n, ast.ImportFrom) and (n.module or "").startswith("sqlalchemy")
-                   and any(a.name == "text" and a.asname is None for a in n.names)
-                   for n in ast.walk(tree))
+    imported = any(
+        isinstance(n, ast.ImportFrom)
+        and (n.module or "").startswith("sqlalchemy")
+        and any(a.name == "text" and a.asname is None for a in n.names)
+        for n in ast.walk(tree)
+    )
     return imported or "import" not in ast.unparse(tree)
 
 
@@ -52,7 +55,11 @@ def sql_problems(source: str, where: str) -> list[str]:
             continue
         name = _name(node.func)
         first = node.args[0]
-        if name == "text" and _is_sqlalchemy_text(node.func, tree) and not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+        if (
+            name == "text"
+            and _is_sqlalchemy_text(node.func, tree)
+            and not (isinstance(first, ast.Constant) and isinstance(first.value, str))
+        ):
             problems.append(f"{where}:{node.lineno}: text() with a non-constant argument")
         elif name in SQL_CALLS and _dynamic_string(first):
             problems.append(f"{where}:{node.lineno}: {name}() with SQL built at run time")
@@ -65,18 +72,28 @@ def yaml_problems(source: str, where: str) -> list[str]:
     """YAML loading that can construct arbitrary Python objects."""
     problems = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Attribute) and node.attr in UNSAFE_YAML \
-                and _name(node.value) == "yaml":
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in UNSAFE_YAML
+            and _name(node.value) == "yaml"
+        ):
             problems.append(f"{where}:{node.lineno}: yaml.{node.attr}")
-        if isinstance(node, ast.Attribute) and node.attr in {"Loader", "FullLoader",
-                                                             "UnsafeLoader", "CLoader",
-                                                             "CFullLoader", "CUnsafeLoader"} \
-                and _name(node.value) == "yaml":
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr
+            in {"Loader", "FullLoader", "UnsafeLoader", "CLoader", "CFullLoader", "CUnsafeLoader"}
+            and _name(node.value) == "yaml"
+        ):
             problems.append(f"{where}:{node.lineno}: yaml.{node.attr}")
-        if isinstance(node, ast.Call) and _name(node.func) == "load" \
-                and _name(getattr(node.func, "value", node.func)) == "yaml":
-            loader = next((k.value for k in node.keywords if k.arg == "Loader"),
-                          node.args[1] if len(node.args) > 1 else None)
+        if (
+            isinstance(node, ast.Call)
+            and _name(node.func) == "load"
+            and _name(getattr(node.func, "value", node.func)) == "yaml"
+        ):
+            loader = next(
+                (k.value for k in node.keywords if k.arg == "Loader"),
+                node.args[1] if len(node.args) > 1 else None,
+            )
             if loader is None or _name(loader) not in SAFE_LOADERS:
                 problems.append(f"{where}:{node.lineno}: yaml.load without a safe Loader")
     return problems
@@ -87,25 +104,34 @@ def _modules() -> list[Path]:
 
 
 def test_every_sql_statement_in_bot_is_constant_text_with_bound_parameters() -> None:
-    found = [p for path in _modules()
-             for p in sql_problems(path.read_text(encoding="utf-8"), str(path.relative_to(BOT)))]
+    found = [
+        p
+        for path in _modules()
+        for p in sql_problems(path.read_text(encoding="utf-8"), str(path.relative_to(BOT)))
+    ]
     assert found == []
 
 
 def test_all_yaml_in_bot_is_loaded_with_safe_loaders() -> None:
-    found = [p for path in _modules()
-             for p in yaml_problems(path.read_text(encoding="utf-8"), str(path.relative_to(BOT)))]
+    found = [
+        p
+        for path in _modules()
+        for p in yaml_problems(path.read_text(encoding="utf-8"), str(path.relative_to(BOT)))
+    ]
     assert found == []
 
 
-@pytest.mark.parametrize("snippet", [
-    'session.execute(text(f"SELECT * FROM pupils WHERE id = \'{pupil}\'"))',
-    'session.execute(text("SELECT * FROM pupils WHERE id = \'%s\'" % pupil))',
-    'session.execute(text("SELECT " + column))',
-    'text(query)',
-    'conn.exec_driver_sql("DELETE FROM t WHERE id = {}".format(x))',
-    'cursor.execute(f"PRAGMA key = {key}")',
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "session.execute(text(f\"SELECT * FROM pupils WHERE id = '{pupil}'\"))",
+        "session.execute(text(\"SELECT * FROM pupils WHERE id = '%s'\" % pupil))",
+        'session.execute(text("SELECT " + column))',
+        "text(query)",
+        'conn.exec_driver_sql("DELETE FROM t WHERE id = {}".format(x))',
+        'cursor.execute(f"PRAGMA key = {key}")',
+    ],
+)
 def test_sql_check_catches_text_built_at_run_time(snippet: str) -> None:
     assert sql_problems(snippet, "x") != []
 
@@ -115,10 +141,16 @@ def test_sql_check_accepts_constant_text_with_bound_parameters() -> None:
     assert sql_problems(ok, "x") == []
 
 
-@pytest.mark.parametrize("snippet", [
-    "yaml.load(data)", "yaml.load(data, Loader=yaml.Loader)", "yaml.unsafe_load(data)",
-    "yaml.full_load(data)", "yaml.load(data, yaml.FullLoader)",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "yaml.load(data)",
+        "yaml.load(data, Loader=yaml.Loader)",
+        "yaml.unsafe_load(data)",
+        "yaml.full_load(data)",
+        "yaml.load(data, yaml.FullLoader)",
+    ],
+)
 def test_yaml_check_catches_unsafe_loading(snippet: str) -> None:
     assert yaml_problems(snippet, "x") != []
 

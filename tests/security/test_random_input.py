@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -61,17 +60,28 @@ def _words(content: Content) -> list[str]:
 def events(content: Content) -> st.SearchStrategy[Event]:
     """Random events, biased towards things the content understands."""
     nlu = st.none() | st.builds(
-        NluResult, st.sampled_from([*INTENTS, None, "nonsense"]), st.floats(0, 1),
-        st.lists(st.builds(Entity, st.sampled_from(sorted(ENTITIES)),
-                           st.sampled_from(["Genk", "3600", "Gent", "xyz", ""]),
-                           st.sampled_from(["Genk", "3600", "Gent", "xyz", ""])),
-                 max_size=2).map(tuple))
+        NluResult,
+        st.sampled_from([*INTENTS, None, "nonsense"]),
+        st.floats(0, 1),
+        st.lists(
+            st.builds(
+                Entity,
+                st.sampled_from(sorted(ENTITIES)),
+                st.sampled_from(["Genk", "3600", "Gent", "xyz", ""]),
+                st.sampled_from(["Genk", "3600", "Gent", "xyz", ""]),
+            ),
+            max_size=2,
+        ).map(tuple),
+    )
     text = st.sampled_from(_words(content)) | st.text(max_size=60)
     return st.one_of(
         st.builds(PupilText, text, nlu, st.booleans()),
         st.builds(ButtonPressed, st.sampled_from(_payloads(content)) | st.text(max_size=40)),
-        st.builds(CommandGiven, st.sampled_from([*content.patterns.commands, "start", "terug",
-                                                 "bogus"]), st.text(max_size=20)),
+        st.builds(
+            CommandGiven,
+            st.sampled_from([*content.patterns.commands, "start", "terug", "bogus"]),
+            st.text(max_size=20),
+        ),
         st.builds(FlowTriggered, st.sampled_from(sorted(content.flows))),
     )
 
@@ -109,21 +119,31 @@ def test_engine_survives_any_sequence_of_events_with_a_valid_state(data: st.Data
 
 
 def _json_line() -> st.SearchStrategy[bytes]:
-    value = st.one_of(st.text(max_size=30), st.integers(), st.booleans(), st.none(),
-                      st.lists(st.integers(), max_size=2))
+    value = st.one_of(
+        st.text(max_size=30),
+        st.integers(),
+        st.booleans(),
+        st.none(),
+        st.lists(st.integers(), max_size=2),
+    )
     request = st.fixed_dictionaries(
         {"user": st.sampled_from(["a", "b", 7, "", None, True])},
-        optional={"text": st.text(max_size=80) | value,
-                  "button": st.sampled_from(_payloads(_content())) | value,
-                  "id": st.text(max_size=8) | st.integers()})
+        optional={
+            "text": st.text(max_size=80) | value,
+            "button": st.sampled_from(_payloads(_content())) | value,
+            "id": st.text(max_size=8) | st.integers(),
+        },
+    )
     return request.map(lambda d: json.dumps(d).encode()) | st.binary(max_size=80)
 
 
 @pytest.fixture(scope="module")
 def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[asyncio.Runner, App]]:
     data_dir = tmp_path_factory.mktemp("jsonl")
-    env = {"WEGWIJS_SECRET_KEY": SECRET,
-           "WEGWIJS_CONTENT_DIR": str(hardened_content(tmp_path_factory.mktemp("c")))}
+    env = {
+        "WEGWIJS_SECRET_KEY": SECRET,
+        "WEGWIJS_CONTENT_DIR": str(hardened_content(tmp_path_factory.mktemp("c"))),
+    }
     with asyncio.Runner() as loop:
         app = loop.run(build(Settings.from_env(env, data_dir=data_dir)))
         try:
@@ -132,11 +152,15 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[asyncio.R
             loop.run(app.close())
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data())
 def test_jsonl_channel_answers_every_random_line_and_keeps_going(
-        runner: tuple[asyncio.Runner, App], data: st.DataObject) -> None:
+    runner: tuple[asyncio.Runner, App], data: st.DataObject
+) -> None:
     loop, app = runner
     lines = [line.replace(b"\n", b" ") for line in data.draw(st.lists(_json_line(), max_size=12))]
     stdin = io.BytesIO(b"\n".join(lines) + b"\n")
@@ -163,5 +187,3 @@ def teardown_module() -> None:
 
     for root in _CONTENT_ROOT:
         shutil.rmtree(root, ignore_errors=True)
-
-

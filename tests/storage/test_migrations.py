@@ -7,7 +7,6 @@ import asyncio
 from typing import Any
 
 import pytest
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -27,7 +26,8 @@ def _tables(connection: Connection) -> set[str]:
 
 
 async def test_migrations_run_twice_on_a_fresh_database_and_match_the_models(
-        database_url: str) -> None:
+    database_url: str,
+) -> None:
     store = Store(database_url)
     try:
         await store.migrate()

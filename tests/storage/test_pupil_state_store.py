@@ -19,8 +19,7 @@ from tests.privacy.scenario import canonical, pupil_state, say
 from tests.privacy.support import CHAIN_LENGTH
 
 
-async def test_state_survives_a_restart_of_the_bot(app: App, settings_env: dict[str, str]
-                                                   ) -> None:
+async def test_state_survives_a_restart_of_the_bot(app: App, settings_env: dict[str, str]) -> None:
     await say(app, "/start", user="r1")
     await say(app, button="!flow:probe", user="r1")
     await say(app, "eerste antwoord", user="r1")
@@ -54,20 +53,23 @@ async def test_duplicate_delivery_of_an_update_is_handled_once(app: App) -> None
 
 
 async def test_concurrent_duplicates_from_two_replicas_are_handled_once(
-        app: App, settings_env: dict[str, str]) -> None:
+    app: App, settings_env: dict[str, str]
+) -> None:
     other = await build(Settings.from_env(settings_env))
     try:
         await say(app, "/start", user="dup2")
         inbound = Inbound("telegram", "dup2", "dup2", "u-9", button="!flow:probe")
-        results = await asyncio.gather(*(replica.service.handle(inbound)
-                                          for replica in (app, other, app, other)))
+        results = await asyncio.gather(
+            *(replica.service.handle(inbound) for replica in (app, other, app, other))
+        )
         assert sorted(r.duplicate for r in results) == [False, True, True, True]
     finally:
         await other.close()
 
 
 async def test_two_replicas_interleaving_one_pupils_updates_lose_and_reorder_nothing(
-        app: App, settings_env: dict[str, str]) -> None:
+    app: App, settings_env: dict[str, str]
+) -> None:
     """Every update moves the pupil one question on; each must see the state left by the one
     committed before it. Lost updates would leave questions unanswered, interleaved
     transactions would mix up the transcript."""
@@ -83,17 +85,24 @@ async def test_two_replicas_interleaving_one_pupils_updates_lose_and_reorder_not
         async def send(replica: App, index: int, text: str) -> None:
             await asyncio.sleep(random.Random(index).uniform(0, 0.02))
             handled = await replica.service.handle(
-                Inbound("telegram", user, user, f"chain-{index}", text=text))
+                Inbound("telegram", user, user, f"chain-{index}", text=text)
+            )
             assert handled.messages and not handled.duplicate
 
-        await asyncio.gather(*(send(r, i, t) for i, (r, t) in enumerate(zip(replicas, texts,
-                                                                             strict=True))))
+        await asyncio.gather(
+            *(send(r, i, t) for i, (r, t) in enumerate(zip(replicas, texts, strict=True)))
+        )
         state = await pupil_state(app, user)
         assert state is not None
         pupil_id = app.cipher.pseudonym("telegram", user)
         async with app.store.transaction() as session:
-            lines = (await session.scalars(select(TranscriptLine).where(
-                TranscriptLine.pupil_id == pupil_id).order_by(TranscriptLine.id))).all()
+            lines = (
+                await session.scalars(
+                    select(TranscriptLine)
+                    .where(TranscriptLine.pupil_id == pupil_id)
+                    .order_by(TranscriptLine.id)
+                )
+            ).all()
         transcript = [(line.author, app.cipher.decrypt(line.body).decode()) for line in lines]
         said = [text for author, text in transcript if author == "pupil"]
         assert sorted(said) == sorted(texts)  # nothing lost, nothing twice
@@ -103,8 +112,11 @@ async def test_two_replicas_interleaving_one_pupils_updates_lose_and_reorder_not
             position = transcript.index(("pupil", said[k - 1]))
             assert transcript[position + 1] == ("bot", f"Vraag {k + 1}?")
         replay = State()
-        for event in [CommandGiven("start", ""), ButtonPressed("!flow:chain"),
-                      *(PupilText(text, None) for text in said)]:
+        for event in [
+            CommandGiven("start", ""),
+            ButtonPressed("!flow:chain"),
+            *(PupilText(text, None) for text in said),
+        ]:
             replay = engine.step(app.content, replay, event).state
         assert canonical(replay) == canonical(state)
     finally:

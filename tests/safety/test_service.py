@@ -1,0 +1,193 @@
+"""End to end through the real conversation service: screen, alert, crisis flow, and after."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot import bootstrap
+from bot.adapters.sql import Case, OutboxEntry
+from bot.bootstrap import App, build, content_or_fail
+from bot.content.model import Content
+from bot.core.nlu import NluResult
+from bot.services.conversation import Handled, Inbound
+from bot.services.outbox import URGENT
+from bot.settings import Settings
+from tests.safety.conftest import CONTENT_DIR
+
+PERSON = "Praat met een mens"
+
+
+class ScriptedNlu:
+    """An NLU port that answers from a script; None means the NLU is down (degraded mode)."""
+
+    def __init__(self, result: NluResult | None) -> None:
+        self.result = result
+
+    async def parse(self, text: str) -> NluResult | None:
+        return self.result
+
+
+@pytest.fixture(scope="module")
+def loaded_content() -> Content:
+    return content_or_fail(CONTENT_DIR)
+
+
+@pytest.fixture
+async def app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loaded_content: Content
+) -> AsyncIterator[App]:
+    monkeypatch.setattr(bootstrap, "content_or_fail", lambda _dir: loaded_content)
+    env = {
+        "WEGWIJS_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",
+        "WEGWIJS_SECRET_KEY": "safety-test-secret-0123456789",
+        "WEGWIJS_COUNSELLOR_CHAT_ID": "-1001",
+    }
+    application = await build(Settings.from_env(env))
+    application.service.nlu = ScriptedNlu(NluResult("out_of_scope", 0.9))
+    try:
+        yield application
+    finally:
+        await application.close()
+
+
+class Pupil:
+    """One pupil on the Telegram channel (replies also go through the outbox)."""
+
+    def __init__(self, app: App, ref: str = "p1") -> None:
+        self.app = app
+        self.ref = ref
+        self.updates = 0
+        self.last: Handled | None = None
+
+    async def send(self, text: str | None = None, button: str | None = None) -> Handled:
+        self.updates += 1
+        self.last = await self.app.service.handle(
+            Inbound("telegram", self.ref, self.ref, str(self.updates), text=text, button=button)
+        )
+        return self.last
+
+    async def press(self, title: str) -> Handled:
+        assert self.last is not None
+        payload = next(b.payload for m in self.last.messages for b in m.buttons if b.title == title)
+        return await self.send(button=payload)
+
+    @property
+    def texts(self) -> str:
+        return " ".join(m.text for m in self.last.messages) if self.last else ""
+
+    @property
+    def buttons(self) -> list[str]:
+        return [b.title for m in self.last.messages for b in m.buttons] if self.last else []
+
+
+async def outbox(app: App) -> list[tuple[OutboxEntry, dict[str, object]]]:
+    async with app.store.transaction() as session:
+        entries = (await session.scalars(select(OutboxEntry).order_by(OutboxEntry.id))).all()
+        return [(e, app.cipher.open(e.payload)) for e in entries]
+
+
+async def alerts(app: App) -> list[tuple[OutboxEntry, dict[str, object]]]:
+    return [(e, p) for e, p in await outbox(app) if e.priority == URGENT]
+
+
+async def test_a_crisis_on_the_first_turn_gets_the_reply_and_a_persisted_alert(app: App) -> None:
+    pupil = Pupil(app)
+    handled = await pupil.send("ik wil dood")
+    assert handled.safety == "crisis"
+    assert "1813" in pupil.texts and "112" in pupil.texts
+    assert PERSON in pupil.buttons
+    found = await alerts(app)
+    assert len(found) == 1
+    entry, payload = found[0]
+    assert "ik wil dood" not in json.dumps(payload)
+    replies = [e for e, p in await outbox(app) if e.destination.startswith("pupil:")]
+    assert replies and all(e.id > entry.id for e in replies)
+
+
+async def test_a_crisis_at_a_number_question_is_not_taken_as_the_answer(app: App) -> None:
+    pupil = Pupil(app)
+    await pupil.send("/start")
+    await pupil.send(button="!flow:motivation")
+    question = app.content.flows["motivation"].step("importance")
+    assert question is not None and question.texts[-1] in pupil.texts
+    await pupil.send("0 want ik wil er niet meer zijn")
+    assert pupil.last is not None and pupil.last.safety == "crisis"
+    assert "1813" in pupil.texts
+    await pupil.press("Ja, ik ben nu veilig")
+    await pupil.press("Terug naar waar we waren")
+    assert question.texts[-1] in pupil.texts
+
+
+async def test_a_crisis_at_a_free_text_question_is_not_stored_as_the_answer(app: App) -> None:
+    pupil = Pupil(app)
+    await pupil.send("/start")
+    await pupil.send(button="!flow:motivation")
+    await pupil.press("7")
+    step = app.content.flows["motivation"].step("importance_why")
+    assert step is not None and app.content.slots[step.collect or ""].type == "text"
+    assert step.texts[-1].split("{")[0] in pupil.texts
+    handled = await pupil.send("mijn vader slaat mij elke dag")
+    assert handled.safety == "crisis"
+    assert "1712" in pupil.texts
+    await pupil.press(PERSON)
+    async with app.store.transaction() as session:
+        case = (await session.scalars(select(Case))).one()
+    assert (case.kind, case.priority) == ("crisis", "urgent")
+
+
+async def test_degraded_mode_still_gives_the_crisis_reply(app: App) -> None:
+    app.service.nlu = ScriptedNlu(None)
+    pupil = Pupil(app)
+    await pupil.send("/start")
+    handled = await pupil.send("kheb net te veel pillen geslikt")
+    assert handled.safety == "crisis"
+    assert "112" in pupil.texts
+    assert len(await alerts(app)) == 1
+
+
+async def test_hyperbole_gets_no_crisis_reply_and_no_alert(app: App) -> None:
+    pupil = Pupil(app)
+    await pupil.send("/start")
+    for text in ("ik ga dood van het lachen", "ik ben doodmoe", "die toets was zelfmoord"):
+        handled = await pupil.send(text)
+        assert handled.safety is None
+        assert "1813" not in pupil.texts
+    assert await alerts(app) == []
+
+
+async def test_an_unclear_line_gets_the_gentle_check_question_without_alert(app: App) -> None:
+    pupil = Pupil(app)
+    await pupil.send("/start")
+    handled = await pupil.send("alles is zinloos")
+    assert handled.safety == "check"
+    assert "Nee" in pupil.buttons
+    await pupil.send("nee")
+    assert "102" in pupil.texts
+    assert await alerts(app) == []
+
+
+async def test_the_nlu_crisis_intent_alone_raises_a_check(app: App) -> None:
+    app.service.nlu = ScriptedNlu(NluResult("crisis", 0.5, ranking=(("crisis", 0.5),)))
+    pupil = Pupil(app)
+    await pupil.send("/start")
+    handled = await pupil.send("het heeft allemaal geen nut meer bij mij")
+    assert handled.safety == "check"
+
+
+async def test_the_pupil_can_see_the_lines_again_and_go_back_after_the_reply(app: App) -> None:
+    pupil = Pupil(app)
+    await pupil.send("/start")
+    menu = pupil.texts
+    await pupil.send("er staat iemand met een mes voor de deur")
+    assert pupil.texts.index("112") < 40
+    await pupil.press("Nee")
+    await pupil.press("Toon de hulplijnen")
+    assert "101" in pupil.texts
+    await pupil.press("Terug naar waar we waren")
+    assert menu.split("\n")[-1] in pupil.texts

@@ -1,0 +1,17 @@
+"""`wegwijs run` refuses to start without a token, naming the setting."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from tests.telegram.process import BIN
+
+
+def test_run_without_a_token_exits_1_naming_the_setting(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    result = subprocess.run([str(BIN), "run", "--data-dir", str(tmp_path)], env=env,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
