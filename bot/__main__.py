@@ -56,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", type=Path, default=None)
     run.set_defaults(handler=_run)
 
+    purge = commands.add_parser("purge", help="delete data older than the retention period")
+    purge.add_argument(
+        "--days", type=int, default=None, help="default $WEGWIJS_RETENTION_DAYS or 90"
+    )
+    purge.add_argument("--data-dir", type=Path, default=None)
+    purge.set_defaults(handler=_purge)
+
     content = commands.add_parser("content", help="content tools")
     content_commands = content.add_subparsers(title="content commands")
     check = content_commands.add_parser("check", help="validate content/")
@@ -135,6 +142,24 @@ def _run(args: argparse.Namespace) -> int:
         _settings(args), webhook_url=args.webhook_url, listen=args.listen, port=args.port
     )
     return result
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from bot.bootstrap import build
+    from bot.services.retention import purge
+
+    settings = _settings(args)
+
+    async def once() -> str:
+        app = await build(settings)
+        try:
+            report = await purge(app.store, None, args.days or settings.retention_days, app.handoff)
+        finally:
+            await app.close()
+        return str(report)
+
+    print(f"purged: {asyncio.run(once())}")
+    return 0
 
 
 def _content_check(args: argparse.Namespace) -> int:

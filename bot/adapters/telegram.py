@@ -37,6 +37,7 @@ from bot.adapters.telegram_updates import (
 from bot.bootstrap import App, build
 from bot.content.model import Content
 from bot.errors import SettingsError
+from bot.services import retention
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,14 @@ async def serve(settings: Settings, webhook_url: str | None, listen: str, port: 
             await set_commands(application, app.content)
             await application.start()
             delivery = asyncio.create_task(dispatcher.run(delivering), name="outbox")
+            chores = [
+                asyncio.create_task(app.handoff.run_reminders(delivering), name="reminders"),
+                asyncio.create_task(
+                    retention.run_daily(app.store, settings.retention_days, delivering,
+                                        app.handoff),
+                    name="retention",
+                ),
+            ]
             await _start_updates(application, settings, webhook_url, listen, port)
             log.info("telegram bot running (%s)", "webhook" if webhook_url else "polling")
             await stop.wait()
@@ -87,6 +96,7 @@ async def serve(settings: Settings, webhook_url: str | None, listen: str, port: 
             await application.stop()  # lets the updates in progress finish
             delivering.set()
             await delivery
+            await asyncio.gather(*chores, return_exceptions=True)
     finally:
         if owned:
             await app.close()

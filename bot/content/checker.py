@@ -277,7 +277,10 @@ def _text_problems(content: Content) -> Iterator[Problem]:
 
 def _unused_flows(content: Content) -> Iterator[Problem]:
     p = content.patterns
+    from bot.services.handoff import SERVICE_FLOWS as HANDOFF_FLOWS
+
     used = {
+        *HANDOFF_FLOWS,
         p.start_flow,
         p.menu_flow,
         *p.commands.values(),

@@ -42,18 +42,26 @@ def test_button_payload_moves_on_and_stale_payload_repeats_question(bot: JsonlBo
 
 @pytest.mark.parametrize(
     ("line", "error"),
-    [(b"not json", "not valid JSON"), (b"[1, 2]", "JSON object"),
-     (b'{"text": "hoi"}', "'user'"), (b'{"user": "u1"}', "exactly one"),
-     (b'{"user": "u1", "text": 5}', "strings"), (b'{"user": "u1", "text": "\xff\xfe"}', "UTF-8")],
+    [
+        (b"not json", "not valid JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b'{"text": "hoi"}', "'user'"),
+        (b'{"user": "u1"}', "exactly one"),
+        (b'{"user": "u1", "text": 5}', "strings"),
+        (b'{"user": "u1", "text": "\xff\xfe"}', "UTF-8"),
+    ],
 )
-def test_bad_lines_get_an_error_and_the_session_goes_on(bot: JsonlBot, line: bytes,
-                                                        error: str) -> None:
+def test_bad_lines_get_an_error_and_the_session_goes_on(
+    bot: JsonlBot, line: bytes, error: str
+) -> None:
     answer = bot.raw(line)
     assert error in answer["error"]
     assert bot.send(user="u1", text="/start")["replies"]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "x" * 10_000, "😀🙈🔥", "مرحبا أنا طالب", "\u0000\u0007ok"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "x" * 10_000, "😀🙈🔥", "مرحبا أنا طالب", "\u0000\u0007ok"]
+)
 def test_odd_texts_get_a_friendly_answer(bot: JsonlBot, text: str) -> None:
     bot.send(user="u2", text="/start")
     answer = bot.send(user="u2", text=text)
@@ -61,10 +69,14 @@ def test_odd_texts_get_a_friendly_answer(bot: JsonlBot, text: str) -> None:
 
 
 def test_pipe_from_shell_prints_welcome(tmp_path: Path) -> None:
-    done = subprocess.run([str(BIN), "chat", "--jsonl", "--data-dir", str(tmp_path)],
-                          input=b'{"user":"a","text":"/start"}\n', capture_output=True,
-                          timeout=60, check=True,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    done = subprocess.run(
+        [str(BIN), "chat", "--jsonl", "--data-dir", str(tmp_path)],
+        input=b'{"user":"a","text":"/start"}\n',
+        capture_output=True,
+        timeout=60,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
     lines = done.stdout.decode().splitlines()
     assert len(lines) == 1
     assert json.loads(lines[0])["replies"][-1]["buttons"]

@@ -1,4 +1,4 @@
-"""The content checker: syntax, schema, cross-references; every error names file, line, flow, step."""
+"""The content checker: syntax, schema, cross-references, each error with its place."""
 
 from __future__ import annotations
 
@@ -116,7 +116,8 @@ def test_cross_reference_errors_are_all_collected_with_place(content_copy: Path)
 
 def test_yaml_syntax_error_names_the_line(content_copy: Path) -> None:
     (content_copy / "flows" / "zz_syntax.yml").write_text(
-        "flows:\n  x:\n    steps:\n      - say: 'open quote\n      - say: ok\n", encoding="utf-8")
+        "flows:\n  x:\n    steps:\n      - say: 'open quote\n      - say: ok\n", encoding="utf-8"
+    )
     problem = find(problems_for(content_copy), "YAML syntax error")
     assert problem.file.endswith("zz_syntax.yml")
     assert problem.line is not None
@@ -126,7 +127,9 @@ def test_schema_errors_name_unknown_keys_and_yes_no_trap(content_copy: Path) -> 
     (content_copy / "flows" / "zz_schema.yml").write_text(
         "flows:\n  x:\n    steps:\n      - say: hoi\n        sey: typo\n"
         "      - id: q\n        ask: vraag\n        collect: topic\n"
-        "        buttons:\n          - {title: Ja, value: yes}\n", encoding="utf-8")
+        "        buttons:\n          - {title: Ja, value: yes}\n",
+        encoding="utf-8",
+    )
     problems = problems_for(content_copy)
     typo = find(problems, "unknown key")
     assert typo.line == 4
@@ -137,29 +140,43 @@ def test_schema_errors_name_unknown_keys_and_yes_no_trap(content_copy: Path) -> 
 def test_too_long_message_is_reported(content_copy: Path) -> None:
     text = "Dit is een zin. " * 300
     (content_copy / "flows" / "zz_long.yml").write_text(
-        f"flows:\n  help_long:\n    steps:\n      - say: \"{text}\"\n", encoding="utf-8")
+        f'flows:\n  help_long:\n    steps:\n      - say: "{text}"\n', encoding="utf-8"
+    )
     find(problems_for(content_copy), "Telegram allows 4096")
 
 
 def test_duplicate_flow_ids_across_files(content_copy: Path) -> None:
     (content_copy / "flows" / "zz_dup.yml").write_text(
-        "flows:\n  welcome:\n    steps:\n      - say: hoi\n", encoding="utf-8")
+        "flows:\n  welcome:\n    steps:\n      - say: hoi\n", encoding="utf-8"
+    )
     find(problems_for(content_copy), "defined twice")
 
 
-def test_cli_exits_1_with_full_report_and_bot_refuses_to_start(content_copy: Path,
-                                                               tmp_path: Path) -> None:
+def test_cli_exits_1_with_full_report_and_bot_refuses_to_start(
+    content_copy: Path, tmp_path: Path
+) -> None:
     (content_copy / "flows" / "zz_broken.yml").write_text(BAD_FLOWS, encoding="utf-8")
     wegwijs = str(Path(sys.executable).parent / "wegwijs")
-    check = subprocess.run([wegwijs, "content", "check", "--content-dir", str(content_copy)],
-                           capture_output=True, text=True, timeout=60, check=False)
+    check = subprocess.run(
+        [wegwijs, "content", "check", "--content-dir", str(content_copy)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert check.returncode == 1
     assert "content is NOT valid" in check.stdout
     assert check.stdout.count("error:") >= 10
     env = {**os.environ, "WEGWIJS_CONTENT_DIR": str(content_copy)}
-    chat = subprocess.run([wegwijs, "chat", "--jsonl", "--data-dir", str(tmp_path / "d")],
-                          input="", capture_output=True, text=True, timeout=60, env=env,
-                          check=False)
+    chat = subprocess.run(
+        [wegwijs, "chat", "--jsonl", "--data-dir", str(tmp_path / "d")],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
     assert chat.returncode == 1
     assert "does not start with invalid content" in chat.stderr
     assert "zz_broken.yml" in chat.stderr
@@ -167,7 +184,8 @@ def test_cli_exits_1_with_full_report_and_bot_refuses_to_start(content_copy: Pat
 
 def test_cli_exits_0_on_valid_content() -> None:
     wegwijs = str(Path(sys.executable).parent / "wegwijs")
-    check = subprocess.run([wegwijs, "content", "check"], capture_output=True, text=True,
-                           timeout=60, check=False)
+    check = subprocess.run(
+        [wegwijs, "content", "check"], capture_output=True, text=True, timeout=60, check=False
+    )
     assert check.returncode == 0, check.stdout
     assert "content is valid" in check.stdout

@@ -9,14 +9,25 @@ import compose
 
 ROOT = Path(__file__).resolve().parents[2]
 BINARY = Path(compose.__file__).parent / "docker-compose"
-ENV = {"TELEGRAM_BOT_TOKEN": "123:abc", "RASA_TOKEN": "r", "POSTGRES_PASSWORD": "p",
-       "WEGWIJS_SECRET_KEY": "s" * 32, "PATH": "/usr/bin:/bin"}
+ENV = {
+    "TELEGRAM_BOT_TOKEN": "123:abc",
+    "RASA_TOKEN": "r",
+    "POSTGRES_PASSWORD": "p",
+    "WEGWIJS_SECRET_KEY": "s" * 32,
+    "PATH": "/usr/bin:/bin",
+}
 
 
 def config(*args: str, env: dict[str, str] = ENV) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BINARY), "-f", str(ROOT / "docker-compose.yml"), "config", *args],
-                          capture_output=True, text=True, env=env, timeout=60, check=False,
-                          cwd=ROOT)
+    return subprocess.run(
+        [str(BINARY), "-f", str(ROOT / "docker-compose.yml"), "config", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
 
 
 def test_compose_file_is_valid() -> None:

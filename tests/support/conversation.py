@@ -14,7 +14,9 @@ from bot.core.events import ButtonPressed, CommandGiven, Event, FlowTriggered, P
 from bot.core.nlu import Entity, NluResult
 from bot.core.state import State
 
-CONTENT_DIR = Path(__import__("os").environ.get("T_CONTENT", Path(__file__).resolve().parents[2] / "content"))
+CONTENT_DIR = Path(
+    __import__("os").environ.get("T_CONTENT", Path(__file__).resolve().parents[2] / "content")
+)
 
 
 @cache

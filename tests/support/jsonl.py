@@ -17,14 +17,23 @@ class JsonlBot:
     """A running `wegwijs chat --jsonl` process."""
 
     def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
-        inherited = {k: v for k, v in os.environ.items()
-                     if k not in {"RASA_URL", "DATABASE_URL", "WEGWIJS_DATA_DIR"}}
-        full_env = {**inherited, "WEGWIJS_SECRET_KEY": "jsonl-test-secret-0123456789",
-                    **(env or {})}
+        inherited = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"RASA_URL", "DATABASE_URL", "WEGWIJS_DATA_DIR"}
+        }
+        full_env = {
+            **inherited,
+            "WEGWIJS_SECRET_KEY": "jsonl-test-secret-0123456789",
+            **(env or {}),
+        }
         self.process = subprocess.Popen(
             [str(BIN), "chat", "--jsonl", "--data-dir", str(data_dir)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=full_env)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=full_env,
+        )
 
     def raw(self, line: bytes) -> dict[str, Any]:
         """Send one raw line and return the parsed answer line."""
