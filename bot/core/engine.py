@@ -177,6 +177,7 @@ class _Run:
             return
         waiting = self.stack[-1] if self.stack else None
         spec = self._step(waiting) if waiting else None
+        self.remember_place(nlu, spec)
         if spec is not None and spec.kind == "ask":
             value = self.interpret(spec, text, nlu, strict=True)
             if value is not None:
@@ -201,6 +202,25 @@ class _Run:
         self.not_understood(spec)
 
     # --- interpretation -----------------------------------------------------------------
+
+    def remember_place(self, nlu: NluResult | None, spec: StepSpec | None) -> None:
+        """A place named in passing ("ik woon in Genk") fills the location slots for later."""
+        places = self.content.places
+        if nlu is None or places is None or "network" in self.slots:
+            return
+        asking = self.content.slots.get(spec.collect or "") if spec is not None else None
+        if asking is not None and asking.type == "location":
+            return  # the question itself will take it
+        values = [e.value for e in nlu.entities if e.name in {"municipality", "postcode"}]
+        place = next((p for p in map(places.resolve, values) if p is not None), None)
+        if place is None or place.network is None:
+            return
+        self.slots.update(
+            municipality=place.municipality, province=place.province, network=place.network
+        )
+        for slot in self.content.slots.values():
+            if slot.type == "location" and slot.name not in self.slots:
+                self.slots[slot.name] = str(place.municipality)
 
     def global_intent(self, text: str, nlu: NluResult | None) -> str | None:
         intents = self.patterns.global_intents

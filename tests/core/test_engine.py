@@ -452,3 +452,13 @@ def test_flow_triggered_unknown_flow_is_harmless(chat: Conversation) -> None:
     before = chat.where
     chat.send(FlowTriggered("does_not_exist"))
     assert chat.where == before
+
+
+def test_place_named_in_passing_fills_location_for_later(tmp_path: Path) -> None:
+    chat = Conversation(content=make_content(tmp_path, FLOWS, places=FakePlaces()))
+    chat.command("start")
+    chat.say("ik woon in genk en wil iets vertellen", nlu("inform_location", municipality="Genk"))
+    assert chat.state.slots["network"] == "limburg"
+    chat.command("start")
+    chat.press("Plaats")
+    assert chat.texts == ["Genk hoort bij limburg."]
