@@ -79,12 +79,13 @@ else
 	@$(BIN)/wegwijs nlu serve -- $(BIN)/wegwijs chat
 endif
 
-test: setup postgres lint typecheck content-check
+test: setup postgres lint typecheck content-check audit
 	@echo "test: pytest (unit, flows, Rasa, PostgreSQL, end to end)"
 	@$(BIN)/pytest -q
 
 audit: $(STAMP)
-	@$(BIN)/pip-audit --skip-editable
+	@echo "audit: pip-audit over .venv"
+	@$(BIN)/python scripts/audit_dependencies.py
 
 bench: setup
 	@$(BIN)/python bench/run_all.py

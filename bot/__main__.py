@@ -106,6 +106,7 @@ def _configure_logging(verbose: bool) -> None:
         "aiosqlite",
         "asyncio",
         "alembic",
+        "sqlalchemy",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

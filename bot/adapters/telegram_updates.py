@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable
+from functools import partial
 from typing import Any
 
 from telegram import Chat, Message, Update
@@ -13,6 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor, ContextTypes, filters
 
 from bot.services.conversation import ConversationService, Inbound
+from bot.services.guard import wait_for_store
 from bot.services.handoff import CounsellorInbound, HandoffService
 
 log = logging.getLogger(__name__)
@@ -91,11 +94,27 @@ class TelegramChannel:
     """The callbacks registered on the PTB Application."""
 
     def __init__(self, service: ConversationService, handoff: HandoffService,
-                 only_private_text: str) -> None:
+                 only_private_text: str, busy_text: str = "") -> None:
         self.service = service
         self.handoff = handoff
         self.only_private_text = only_private_text
+        self.busy_text = busy_text
         self._left: dict[int, float] = {}
+
+    async def _handle(self, inbound: Inbound, context: Context) -> None:
+        """Hand the message to the service; while the database is down, keep it and retry.
+
+        PTB has already acknowledged the update to Telegram, so giving up would lose it: the
+        per-chat processor keeps this chat's later updates waiting behind this one meanwhile.
+        """
+        async def tell_busy() -> None:
+            if self.busy_text:
+                with contextlib.suppress(TelegramError):
+                    await context.bot.send_message(int(inbound.address), self.busy_text)
+
+        _, waited = await wait_for_store(partial(self.service.handle, inbound), tell_busy)
+        if waited:
+            log.warning("pupil message handled after a database outage (or given up)")
 
     async def pupil_message(self, update: Update, context: Context) -> None:
         """A pupil wrote, edited a message, or sent something other than text, in private."""
@@ -104,9 +123,9 @@ class TelegramChannel:
             return
         # A caption is read as text (so it passes the safety screen); the picture is not.
         text = message.text if message.text is not None else message.caption
-        await self.service.handle(Inbound(
+        await self._handle(Inbound(
             CHANNEL, str(user.id), str(chat.id), str(update.update_id), text=text,
-            media=None if text is not None else media_kind(message)))
+            media=None if text is not None else media_kind(message)), context)
         # Replies went to the outbox with the state; the TelegramSender delivers them.
 
     async def button_pressed(self, update: Update, context: Context) -> None:
@@ -127,8 +146,8 @@ class TelegramChannel:
                     _thread(query.message), None, None, query.data))
             return
         address = str(chat.id) if chat is not None else str(user.id)
-        await self.service.handle(Inbound(CHANNEL, str(user.id), address, str(update.update_id),
-                                          button=query.data))
+        await self._handle(Inbound(CHANNEL, str(user.id), address, str(update.update_id),
+                                   button=query.data), context)
 
     async def counsellor_message(self, update: Update, context: Context) -> None:
         """A counsellor wrote in a counsellor chat (maybe in a topic, maybe as a reply)."""

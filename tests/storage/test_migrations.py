@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -43,12 +42,10 @@ async def test_migrations_run_twice_on_a_fresh_database_and_match_the_models(
         await store.close()
 
 
-@pytest.mark.postgres
-@pytest.mark.slow
-async def test_concurrent_migrations_from_two_replicas_do_not_collide(postgres_url: str) -> None:
-    """Two replicas starting together: the advisory lock lets one migrate, the other waits.
-    (SQLite is single-replica: two processes migrating the same new file at once can collide.)"""
-    first, second = Store(postgres_url), Store(postgres_url)
+async def test_concurrent_migrations_from_two_processes_do_not_collide(database_url: str) -> None:
+    """Two replicas (or the bot and `wegwijs purge`) starting together on a new database:
+    PostgreSQL's advisory lock, SQLite's BEGIN IMMEDIATE let one migrate while the other waits."""
+    first, second = Store(database_url), Store(database_url)
     try:
         await asyncio.gather(first.migrate(), second.migrate())
         async with first.engine.connect() as conn:
