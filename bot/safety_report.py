@@ -20,6 +20,8 @@ DEFAULT_SETS = (
     ROOT / "tests" / "safety" / "labelled.yml",
     ROOT / "tests" / "safety" / "heldout.yml",
     ROOT / "tests" / "safety" / "heldout2.yml",
+    ROOT / "tests" / "safety" / "redteam.yml",
+    ROOT / "tests" / "safety" / "redteam2.yml",
 )
 
 

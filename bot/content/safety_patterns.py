@@ -17,6 +17,7 @@ DEFAULT_GAP = 3
 NUMBER_REGEX = "(?:[5-9]|[1-9][0-9]+)"
 _ATOM = re.compile(r"^\*?[a-z0-9]+\*?$")
 _GAP = re.compile(r"^\.\.\.([1-9])?$")
+END = "$"
 
 
 class PatternError(ValueError):
@@ -75,6 +76,8 @@ class PatternCompiler:
             raise PatternError("a pattern cannot start or end with '...'")
         if sum(1 for e in elements if _GAP.match(e)) > 2:
             raise PatternError("use at most two '...' gaps in one pattern")
+        if END in elements[:-1] or elements == [END]:
+            raise PatternError("'$' (end of the message) can only be the last element")
         return "".join(self.element(e) for e in elements)
 
     def element(self, source: str) -> str:
@@ -82,6 +85,8 @@ class PatternCompiler:
         gap = _GAP.match(source)
         if gap:
             return f"(?: {WORD}+){{0,{int(gap.group(1) or DEFAULT_GAP)}}}"
+        if source == END:
+            return "(?= $)"
         optional = source.endswith("?")
         core = source[:-1] if optional else source
         if core.startswith("(") and core.endswith(")"):
@@ -136,7 +141,7 @@ class PatternCompiler:
 
     def _sequence_anchor(self, source: str) -> set[str] | None:
         for element in (e for e in _split_top(source, " ") if e):
-            if _GAP.match(element) or element.endswith("?"):
+            if _GAP.match(element) or element.endswith("?") or element == END:
                 continue
             if element.startswith("(") and element.endswith(")"):
                 return self.anchors(element[1:-1])

@@ -30,6 +30,11 @@ from bot.core.safety_text import (
 
 Level = Literal["none", "check", "crisis"]
 RANK: Mapping[str, int] = MappingProxyType({"none": 0, "check": 1, "crisis": 2})
+LONG_TEXT = 2_000  # longer canonical texts are searched in windows around anchor words
+WINDOW_BEFORE = 20  # words a match can start before its anchor (optional elements), generous
+WINDOW_AFTER = 60  # words a match can extend after its anchor (gaps and phrases), generous
+END_OF_TEXT = "(?= $)(?= )"  # how the pattern compiler writes a pattern ending in '$'
+CLAUSE_SUBJECT = "ik"  # canonical first-person subject: a negation before it ends with its clause
 
 
 class Category(StrEnum):
@@ -177,11 +182,11 @@ def screen(text: str, lexicon: Lexicon, nlu: NluResult | None = None) -> Verdict
 
 def _screen_tokens(tokens: Tokens, lexicon: Lexicon) -> Verdict:
     joined, starts = tokens.text()
-    hits = [
-        (rule, match)
-        for rule in lexicon.candidates(tokens.words)
-        for match in rule.regex.finditer(joined)
-    ]
+    candidates = lexicon.candidates(tokens.words)
+    if len(joined) <= LONG_TEXT:
+        hits = [(rule, match) for rule in candidates for match in rule.regex.finditer(joined)]
+    else:
+        hits = list(_windowed_hits(tokens, joined, starts, candidates))
     if not hits:
         return SAFE
     spans = [
@@ -197,6 +202,49 @@ def _screen_tokens(tokens: Tokens, lexicon: Lexicon) -> Verdict:
         if level != "none":
             found = _stronger(found, Verdict(level, rule.category, rule.id), lexicon.priority)
     return found
+
+
+def _windowed_hits(
+    tokens: Tokens, joined: str, starts: list[int], rules: list[Rule]
+) -> Iterator[tuple[Rule, re.Match[str]]]:
+    """Matches in a long text, searched only in windows of words around each rule's anchors."""
+    positions: dict[str, list[int]] = {}
+    for i, word in enumerate(tokens.words):
+        positions.setdefault(word, []).append(i)
+    by_prefix: dict[str, list[int]] = {}
+    count = len(tokens.words)
+    for rule in rules:
+        places: list[int] = []
+        for word in rule.anchors or ():
+            places += positions.get(word, ())
+        for prefix in rule.prefixes:
+            if prefix not in by_prefix:
+                by_prefix[prefix] = [
+                    i for word, where in positions.items() if word.startswith(prefix) for i in where
+                ]
+            places += by_prefix[prefix]
+        dense = len(places) * (WINDOW_BEFORE + WINDOW_AFTER) >= count
+        if rule.anchors is None or dense or rule.regex.pattern.endswith(END_OF_TEXT):
+            yield from ((rule, m) for m in rule.regex.finditer(joined))
+            continue
+        for first, last in _merged(sorted(set(places)), count):
+            end = starts[last - 1] + len(tokens.words[last - 1]) + 1
+            yield from ((rule, m) for m in rule.regex.finditer(joined, starts[first] - 1, end))
+
+
+def _merged(anchors: list[int], count: int) -> Iterator[tuple[int, int]]:
+    """Word ranges [first, last) around anchor positions, overlapping ranges merged."""
+    current: tuple[int, int] | None = None
+    for i in anchors:
+        first, last = max(0, i - WINDOW_BEFORE), min(count, i + WINDOW_AFTER)
+        if current is not None and first <= current[1]:
+            current = (current[0], max(current[1], last))
+            continue
+        if current is not None:
+            yield current
+        current = (first, last)
+    if current is not None:
+        yield current
 
 
 def _level(
@@ -236,6 +284,8 @@ def _negated(tokens: Tokens, first: int, last: int, rule: Rule, lexicon: Lexicon
             continue
         if i + 1 < len(words) and words[i + 1] == "mer":
             continue  # "niet meer" means "no longer": it does not undo the wish
+        if i < first and CLAUSE_SUBJECT in words[i + 1 : first]:
+            continue  # "ik weet het niet ik wil dood": a new clause starts before the match
         return True
     return False
 

@@ -18,7 +18,7 @@ _INNER_HYPHEN = re.compile(r"(?<=[a-z0-9])[-‐‑](?=[a-z0-9])")
 _LEET_CHARS = "013457@$€"
 _LEET = re.compile(rf"(?<=[a-z])[{re.escape(_LEET_CHARS)}]|[{re.escape(_LEET_CHARS)}](?=[a-z])")
 _LEET_MAP = str.maketrans(_LEET_CHARS, "oieastase")
-_BREAK = re.compile(r"[.!?;:\n\r]+")
+_BREAK = re.compile(r"[.!?;:,\n\r]+")  # also commas: they bound the scope of a negation
 _NON_WORD = re.compile(r"[^a-z0-9\x00]+")
 _RUNS = re.compile(r"([a-z])\1+")
 MAX_SEGMENT_LENGTH = 40

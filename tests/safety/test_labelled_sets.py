@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.safety import Lexicon
-from bot.safety_report import Score, evaluate, main, read_cases
+from bot.safety_report import Case, Score, evaluate, first_run_note, main, read_cases
 from tests.safety.conftest import SETS_DIR
 
 
@@ -59,6 +59,57 @@ def test_the_report_command_prints_the_figures(capsys: pytest.CaptureFixture[str
     assert code == 0
     assert "recall all crisis: 100.0%" in out
     assert "false positives" in out and "miner m1" in out
+
+
+RED_TEAM = {"redteam.yml": (150, 150), "redteam2.yml": (60, 60)}
+
+
+@pytest.fixture(scope="module", params=sorted(RED_TEAM))
+def red_team(request: pytest.FixtureRequest, lexicon: Lexicon) -> tuple[str, list[Case], Score]:
+    name = str(request.param)
+    cases = list(read_cases(SETS_DIR / name))
+    return name, cases, evaluate(name, cases, lexicon)
+
+
+def test_each_red_team_set_is_large_and_covers_every_category(
+    red_team: tuple[str, list[Case], Score],
+) -> None:
+    name, cases, _ = red_team
+    crisis_minimum, safe_minimum = RED_TEAM[name]
+    crisis = [c for c in cases if c.expect == "crisis"]
+    assert len(crisis) >= crisis_minimum
+    assert len([c for c in cases if c.expect == "none"]) >= safe_minimum
+    assert {c.categories[0] for c in crisis} == {
+        "suicide_self_harm",
+        "violence_abuse",
+        "acute_danger",
+    }
+    assert len({c.id for c in cases}) == len(cases)
+
+
+def test_every_red_team_crisis_message_gets_the_crisis_reply(
+    red_team: tuple[str, list[Case], Score],
+) -> None:
+    _, _, score = red_team
+    assert score.crisis_missed == {}
+    assert score.recall == 1.0
+    assert score.wrong_category == []
+
+
+def test_red_team_everyday_messages_rarely_get_a_crisis_reply_or_a_check(
+    red_team: tuple[str, list[Case], Score],
+) -> None:
+    _, _, score = red_team
+    assert score.false_positive_rate <= 0.03, score.false_crisis
+    assert len(score.safe_checked) / score.safe_total <= 0.10, score.safe_checked
+    assert score.check_missed == []
+
+
+def test_red_team_sets_keep_their_first_run_figures_in_the_header() -> None:
+    for name in RED_TEAM:
+        note = "\n".join(first_run_note(SETS_DIR / name))
+        assert "FIRST RUN" in note and "NO LONGER INDEPENDENT" in note
+        assert "recall" in note and "false crisis" in note
 
 
 def test_the_report_keeps_the_first_untuned_held_out_figures_visible(

@@ -161,3 +161,15 @@ def test_the_content_checker_loads_the_lexicon_into_the_content(tmp_path: Path) 
     content, problems = load_content(target)
     assert content is None
     assert any(p.file == "content/safety.yml" and "(kapot" in p.message for p in problems)
+
+
+def test_a_dollar_marks_the_end_of_the_message_and_only_there(tmp_path: Path) -> None:
+    text = MINIMAL.replace('patterns: ["wil dood"]', 'patterns: ["wil dood", "wil niet meer $"]')
+    lexicon, problems = load(write(tmp_path, text))
+    assert problems == [] and lexicon is not None
+    assert screen("ik wil niet meer!", lexicon).level == "crisis"
+    assert screen("ik wil niet meer naar school", lexicon).level == "none"
+    broken = MINIMAL.replace('patterns: ["wil dood"]', 'patterns: ["wil $ dood"]')
+    lexicon, problems = load(write(tmp_path, broken))
+    assert lexicon is None
+    assert any("'$'" in p.message for p in problems)

@@ -201,3 +201,69 @@ def test_concepts_generalise_beyond_the_exact_phrases(
 ) -> None:
     verdict = screen(text, lexicon)
     assert (verdict.level, verdict.category) == ("crisis", category)
+
+
+def test_a_negation_in_an_earlier_clause_does_not_undo_a_wish(lexicon: Lexicon) -> None:
+    assert screen("ik weet het niet, ik wil gewoon dood", lexicon).level == "crisis"
+    assert screen("ik weet het niet ik wil gewoon dood", lexicon).level == "crisis"
+    assert screen("ik wil niet dood", lexicon).level == "check"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("dat ze niet meer wil leven zei mijn zus", SUICIDE),  # verb-final subordinate clause
+        ("ik wou er vanaf het dak willen springen", SUICIDE),  # modal between place and verb
+        ("als ik de pakjes niet rondbreng slaan ze me", VIOLENCE),  # negation of the condition
+        ("hij ging door terwijl ik nee zei", VIOLENCE),  # non-consent without a coercion verb
+        ("mijn zus is flauwgevallen en wordt niet wakker", ACUTE),  # the niet is the danger
+    ],
+)
+def test_word_order_and_negation_scope_follow_dutch_grammar(
+    lexicon: Lexicon, text: str, category: Category
+) -> None:
+    verdict = screen(text, lexicon)
+    assert (verdict.level, verdict.category) == ("crisis", category)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik denk er niet aan om mezelf iets aan te doen",
+        "zelfmoord is geen oplossing, dat weet ik",
+        "ik kras niet meer sinds twee jaar",
+        "ik heb mezelf pijn gedaan bij de fitness",
+        "we hebben over zelfmoord geleerd in de les godsdienst",
+        "mijn pa gaat me doodslaan als hij mijn rapport ziet",
+    ],
+)
+def test_negated_accidental_and_topical_uses_get_no_crisis_reply(
+    lexicon: Lexicon, text: str
+) -> None:
+    assert screen(text, lexicon).level != "crisis"
+
+
+def test_a_whole_message_of_giving_up_is_asked_about_but_not_a_sentence_start(
+    lexicon: Lexicon,
+) -> None:
+    assert screen("ik wil ni meer", lexicon).level == "check"
+    assert screen("ik wil niet meer naar school", lexicon).level == "none"
+
+
+def test_long_texts_searched_in_windows_give_the_same_verdicts_as_a_full_scan(
+    lexicon: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filler = "ik heb een vraag over school en mijn punten zijn niet zo goed dit jaar. " * 40
+    endings = [
+        "ik wil niet meer leven",
+        "mijn vader slaat mij",
+        "ik heb 20 pillen genomen",
+        "ik ga dood van het lachen",
+        "ik wil ni meer",
+        "mijn pa gaat me doodslaan",
+    ]
+    windowed = [screen(filler + text + ". " + filler, lexicon) for text in endings]
+    monkeypatch.setattr("bot.core.safety.LONG_TEXT", 10**9)
+    full = [screen(filler + text + ". " + filler, lexicon) for text in endings]
+    assert windowed == full
+    assert [v.level for v in windowed] == ["crisis", "crisis", "crisis", "none", "none", "check"]
