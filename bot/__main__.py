@@ -119,7 +119,7 @@ def _chat(args: argparse.Namespace) -> int:
     from bot.adapters import console
     from bot.bootstrap import build
 
-    if args.jsonl:
+    if not args.verbose:  # the chat itself is the output; keep the screen for the pupil
         logging.getLogger().setLevel(logging.WARNING)
 
     async def session() -> None:

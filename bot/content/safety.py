@@ -13,11 +13,14 @@ from bot.content.safety_patterns import PatternCompiler, PatternError
 from bot.content.yamlio import YamlDoc, load_yaml
 from bot.core.safety import (
     Category,
+    Concept,
     Context,
+    Frame,
     Harmless,
     Helpline,
     Level,
     Lexicon,
+    NetRule,
     NluSignal,
     Normaliser,
     Rule,
@@ -100,6 +103,7 @@ def _lexicon(r: _Reader, data: Mapping[str, Any]) -> Lexicon:
         "rules",
         "harmless",
         "helplines",
+        "concepts",
     }
     for key in data:
         if key not in known:
@@ -110,6 +114,9 @@ def _lexicon(r: _Reader, data: Mapping[str, Any]) -> Lexicon:
     _macros(r, compiler, r.mapping(data.get("words"), ("words",)))
     rules = _rules(r, compiler, r.mapping(data.get("rules"), ("rules",)))
     harmless = _harmless(r, compiler, data.get("harmless"))
+    concepts_data = r.mapping(data.get("concepts"), ("concepts",))
+    concepts, net = _concepts(r, compiler, concepts_data)
+    frames = _frames(r, concepts_data.get("frames"), concepts)
     negation = r.mapping(data.get("negation"), ("negation",))
     negators = frozenset(
         canonical_word(fold(w)) for w in r.strings(negation.get("words"), ("negation", "words"))
@@ -135,6 +142,10 @@ def _lexicon(r: _Reader, data: Mapping[str, Any]) -> Lexicon:
         vocabulary=vocabulary,
         fuzzy_index=fuzzy_index(tolerant, 6),
         fuzzy_min=6,
+        dialect=tuple(
+            (canonical_word(fold(str(k))), canonical_word(fold(str(v))))
+            for k, v in r.mapping(norm.get("dialect"), ("normalise", "dialect")).items()
+        ),
     )
     helplines, intro = _helplines(r, r.mapping(data.get("helplines"), ("helplines",)))
     return Lexicon(
@@ -148,6 +159,12 @@ def _lexicon(r: _Reader, data: Mapping[str, Any]) -> Lexicon:
         priority=tuple(_categories(r, data.get("priority"), ("priority",))) or tuple(Category),
         helplines=helplines,
         helplines_intro=intro,
+        concepts=MappingProxyType(concepts),
+        net=net,
+        frames=frames,
+        frame_window=_int(
+            r, concepts_data.get("frame_window", 6), ("concepts", "frame_window"), 0, 20
+        ),
     )
 
 
@@ -322,6 +339,133 @@ def _contexts(r: _Reader, compiler: PatternCompiler, data: Any) -> tuple[Context
             regex = re.compile("|".join(f"(?:{c.pattern})" for _, c, _ in compiled))
             result.append(Context(str(item.get("id", f"context_{i}")), regex, categories, cap))
     return tuple(result)
+
+
+def _frames(r: _Reader, data: Any, concepts: Mapping[str, Concept]) -> tuple[Frame, ...]:
+    """Frames: a family near a match of the listed categories lowers it to `cap`."""
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        r.problem(("concepts", "frames"), "'frames' must be a list", "- {family: ..., ...}")
+        return ()
+    frames = []
+    for i, entry in enumerate(data):
+        path: tuple[str | int, ...] = ("concepts", "frames", i)
+        item = r.mapping(entry, path)
+        family, cap = str(item.get("family", "")), item.get("cap", "check")
+        categories = frozenset(_categories(r, item.get("categories"), (*path, "categories")))
+        if family not in concepts:
+            r.problem(path, f"unknown family '{family}'", "define it under concepts: families")
+        elif cap not in ("none", "check"):
+            r.problem((*path, "cap"), f"cap '{cap}' is not valid", "use none or check")
+        elif categories:
+            frames.append(Frame(family, categories, cap))
+    return tuple(frames)
+
+
+def _concepts(
+    r: _Reader, compiler: PatternCompiler, data: Mapping[str, Any]
+) -> tuple[dict[str, Concept], tuple[NetRule, ...]]:
+    """The concept families and the net rules that combine them."""
+    for key in data:
+        if key not in ("families", "net", "frames", "frame_window"):
+            r.problem(
+                ("concepts", key),
+                f"unknown key '{key}'",
+                "allowed: families, net, frames, frame_window",
+            )
+    concepts: dict[str, Concept] = {}
+    families = r.mapping(data.get("families"), ("concepts", "families"))
+    for name, items in families.items():
+        path: tuple[str | int, ...] = ("concepts", "families", name)
+        if not _RULE_ID.match(str(name)):
+            r.problem(path, f"family name '{name}' is not valid", "use lowercase letters and '_'")
+        texts = r.strings(items, path)
+        if not texts:
+            r.problem(path, f"family '{name}' has no words", "list its words and phrases")
+        family, failed = compiler.family(texts)
+        for failure in failed:
+            r.problem(path, failure, _SYNTAX_HINT)
+        concepts[str(name)] = Concept(
+            str(name),
+            frozenset(family.words),
+            tuple(sorted(family.prefixes)),
+            family.regex,
+            None if family.unanchored else frozenset(family.anchors),
+            tuple(sorted(family.anchor_prefixes)),
+        )
+    net: list[NetRule] = []
+    seen: set[str] = set()
+    for category_name, entries in r.mapping(data.get("net"), ("concepts", "net")).items():
+        path = ("concepts", "net", category_name)
+        category = _category(r, category_name, path)
+        if not isinstance(entries, list):
+            r.problem(path, "net rules must be a list", "start each rule with '- id: ...'")
+            continue
+        for i, entry in enumerate(entries):
+            rule = _net_rule(r, r.mapping(entry, (*path, i)), (*path, i), category, concepts)
+            if rule is not None and rule.id in seen:
+                r.problem((*path, i, "id"), f"net rule id '{rule.id}' is used twice")
+            elif rule is not None:
+                seen.add(rule.id)
+                net.append(rule)
+    return concepts, tuple(net)
+
+
+_NET_KEYS = {"id", "level", "needs", "within", "unless", "cap", "negation", "despite", "note"}
+
+
+def _net_rule(
+    r: _Reader,
+    data: Mapping[str, Any],
+    path: tuple[str | int, ...],
+    category: Category | None,
+    concepts: Mapping[str, Concept],
+) -> NetRule | None:
+    for key in data:
+        if key not in _NET_KEYS:
+            r.problem(
+                (*path, key), f"unknown key '{key}' in a net rule", ", ".join(sorted(_NET_KEYS))
+            )
+    rule_id = str(data.get("id", ""))
+    if not _RULE_ID.match(rule_id):
+        r.problem(path, f"net rule id '{rule_id}' is missing or not valid", "use a-z, 0-9 and '_'")
+    level, cap, negation = data.get("level"), data.get("cap", "none"), data.get("negation", "check")
+    if level not in ("crisis", "check"):
+        r.problem((*path, "level"), f"level '{level}' is not valid", "use crisis or check")
+    if cap not in ("none", "check"):
+        r.problem((*path, "cap"), f"cap '{cap}' is not valid", "use none or check")
+    if negation not in ("check", "none", "ignore"):
+        r.problem((*path, "negation"), f"negation '{negation}' is not valid", "check, none, ignore")
+    needs = r.strings(data.get("needs"), (*path, "needs"))
+    unless = r.strings(data.get("unless"), (*path, "unless"))
+    despite = r.strings(data.get("despite"), (*path, "despite"))
+    if len(needs) < 2:
+        r.problem((*path, "needs"), "a net rule needs at least two families", "e.g. [death, wish]")
+    for name in [*needs, *unless]:
+        if name not in concepts:
+            r.problem(path, f"unknown family '{name}'", "define it under concepts: families")
+    within = _int(r, data.get("within", 8), (*path, "within"), 1, 30)
+    if (
+        category is None
+        or level not in ("crisis", "check")
+        or cap not in ("none", "check")
+        or negation not in ("check", "none", "ignore")
+        or len(needs) < 2
+        or any(name not in concepts for name in [*needs, *unless])
+    ):
+        return None
+    return NetRule(
+        rule_id,
+        category,
+        level,
+        tuple(needs),
+        within,
+        tuple(unless),
+        cap,
+        None if negation == "ignore" else negation,
+        frozenset(despite),
+    )
 
 
 def _category(r: _Reader, name: Any, path: tuple[str | int, ...]) -> Category | None:

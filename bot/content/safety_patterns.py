@@ -129,6 +129,39 @@ class PatternCompiler:
         self.current.add(key)
         return key
 
+    def family(self, items: list[str]) -> tuple[Family, list[str]]:
+        """Compile a concept family: single words, 'prefix*' words and phrases; and failures."""
+        family = Family()
+        phrases: list[str] = []
+        failed: list[str] = []
+        for item in items:
+            text = fold(item).replace("'", "").strip()
+            if _ATOM.match(text) and not text.startswith("*"):
+                key = re.sub(r"([a-z])\1+", r"\1", text.strip("*").replace("ij", "ei"))
+                if text.endswith("*"):
+                    self.words.add(key)
+                    family.prefixes.add(key)
+                    if key[-1] in "dt":  # a final d is written t: "zelfmoord" -> "zelfmort"
+                        family.prefixes.add(key[:-1] + ("t" if key[-1] == "d" else "d"))
+                else:
+                    family.words.add(self.word(text.strip("*")))
+                continue
+            try:
+                regex, _ = self.pattern(item)
+            except (PatternError, re.error) as exc:
+                failed.append(f"'{item}': {exc}")
+                continue
+            phrases.append(regex.pattern)
+            found = self.anchors(item)
+            if found is None:
+                family.unanchored = True
+            else:
+                family.anchors |= {w for w in found if not w.endswith("*")}
+                family.anchor_prefixes |= {w[:-1] for w in found if w.endswith("*")}
+        if phrases:
+            family.regex = re.compile("|".join(f"(?:{p})" for p in phrases))
+        return family, failed
+
     def anchors(self, source: str) -> set[str] | None:
         """Words (or 'prefix*') of which one must occur for the pattern to match; None: any."""
         found: set[str] = set()
@@ -165,6 +198,18 @@ class PatternCompiler:
             return {(key[:-1] if key[-1] in "dt" else key) + "*"}
         key = canonical_word(text) if not text.isdigit() else text
         return {self.spellings.get(key, key)}
+
+
+@dataclass
+class Family:
+    """A compiled concept family (see `PatternCompiler.family`)."""
+
+    words: set[str] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
+    regex: re.Pattern[str] | None = None
+    anchors: set[str] = field(default_factory=set)
+    anchor_prefixes: set[str] = field(default_factory=set)
+    unanchored: bool = False
 
 
 def _split_top(source: str, separator: str) -> list[str]:

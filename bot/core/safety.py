@@ -4,13 +4,17 @@ Every pupil text is normalised (case, accents, leetspeak, repeated letters, d/t 
 tussentaal spellings, missing spaces, small typos) and matched against the compiled rules of
 `content/safety.yml`. Harmless uses (hyperbole, games) cover spans of text that then cannot
 trigger a rule; a negation near a match lowers it (usually to a check question).
+
+When the precise rules find no crisis, the concept net runs: families of words that carry one
+idea (a death wish, a means, a hit, the pupil as victim) that occur close together, in any
+order, fire a net rule unless a harmless frame (a game, cooking, sport) is near.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -90,6 +94,73 @@ class Context:
     cap: Level = "check"
 
 
+Span = tuple[int, int]  # a word range [first, last) of a concept hit
+HarmlessSpan = tuple[int, int, Level, str]  # characters [start, end), cap, harmless id
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """A family of words and short phrases that carry one idea (a death wish, a means ...)."""
+
+    name: str
+    words: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    regex: re.Pattern[str] | None = None
+    anchors: frozenset[str] | None = frozenset()
+    anchor_prefixes: tuple[str, ...] = ()
+
+    def hits(
+        self, tokens: Tokens, positions: Mapping[str, list[int]], starts: list[int]
+    ) -> list[Span]:
+        """Word ranges [first, last) where a member of the family occurs, in text order."""
+        found: set[Span] = set()
+        for word in self.words & positions.keys():
+            found.update((i, i + 1) for i in positions[word])
+        if self.prefixes:
+            for word, where in positions.items():
+                if word.startswith(self.prefixes):
+                    found.update((i, i + 1) for i in where)
+        if self.regex is not None and self._may_match(positions):
+            joined = tokens.text()[0]
+            for match in self.regex.finditer(joined):
+                first = bisect.bisect_left(starts, match.start() + 1)
+                found.add((first, max(first + 1, bisect.bisect_left(starts, match.end()))))
+        return sorted(found)
+
+    def _may_match(self, positions: Mapping[str, list[int]]) -> bool:
+        if self.anchors is None:
+            return True
+        if not self.anchors.isdisjoint(positions.keys()):
+            return True
+        return bool(self.anchor_prefixes) and any(
+            word.startswith(self.anchor_prefixes) for word in positions
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NetRule:
+    """A broad rule: every family in `needs` occurs within `within` words, in any order."""
+
+    id: str
+    category: Category
+    level: Level
+    needs: tuple[str, ...]
+    within: int = 8
+    unless: tuple[str, ...] = ()
+    cap: Level = "none"
+    negated: Level | None = "check"
+    despite: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A concept family (a film, a sport) that lowers matches of some categories near it."""
+
+    family: str
+    categories: frozenset[Category]
+    cap: Level = "check"
+
+
 @dataclass(frozen=True, slots=True)
 class Helpline:
     """A help line with its source; `text` is the line the pupil reads."""
@@ -134,6 +205,10 @@ class Lexicon:
     )
     helplines: tuple[Helpline, ...] = ()
     helplines_intro: str = ""
+    concepts: Mapping[str, Concept] = field(default_factory=dict)
+    net: tuple[NetRule, ...] = ()
+    frames: tuple[Frame, ...] = ()
+    frame_window: int = 6
     index: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     prefixed: tuple[tuple[str, int], ...] = ()
     unanchored: tuple[int, ...] = ()
@@ -172,36 +247,179 @@ def screen(text: str, lexicon: Lexicon, nlu: NluResult | None = None) -> Verdict
     """Screen one pupil text: `crisis`, `check` (ask gently) or `none`."""
     found = SAFE
     variants = lexicon.normaliser.variants(text)
-    for tokens in variants:
-        found = _stronger(found, _screen_tokens(tokens, lexicon), lexicon.priority)
+    for i, tokens in enumerate(variants):
+        # the concept net reads the text as typed: glued-word splits are for the precise rules
+        found = _stronger(found, _screen_tokens(tokens, lexicon, net=i == 0), lexicon.priority)
     if nlu is None or found.level == "crisis":
         return found
     harmless_seen = any(h.regex.search(t.text()[0]) for t in variants for h in lexicon.harmless)
     return _with_nlu(found, nlu, lexicon.nlu, harmless_seen)
 
 
-def _screen_tokens(tokens: Tokens, lexicon: Lexicon) -> Verdict:
+def _screen_tokens(tokens: Tokens, lexicon: Lexicon, *, net: bool = True) -> Verdict:
     joined, starts = tokens.text()
     candidates = lexicon.candidates(tokens.words)
     if len(joined) <= LONG_TEXT:
         hits = [(rule, match) for rule in candidates for match in rule.regex.finditer(joined)]
     else:
         hits = list(_windowed_hits(tokens, joined, starts, candidates))
-    if not hits:
+    use_net = net and bool(lexicon.net)
+    if not hits and not use_net:
         return SAFE
     spans = [
-        (m.start(), m.end(), h.cap) for h in lexicon.harmless for m in h.regex.finditer(joined)
+        (m.start(), m.end(), h.cap, h.id)
+        for h in lexicon.harmless
+        for m in h.regex.finditer(joined)
     ]
     contexts = [c for c in lexicon.contexts if c.regex.search(joined)]
+    scan = _ConceptScan(tokens, starts, lexicon)
     found = SAFE
     for rule, match in hits:
         level = _level(rule, match, spans, tokens, starts, lexicon)
-        for context in contexts:
-            if rule.category in context.categories and RANK[context.cap] < RANK[level]:
-                level = context.cap
+        level = _context_cap(level, rule.category, contexts)
+        if level != "none" and lexicon.frames:
+            first = bisect.bisect_left(starts, match.start() + 1)
+            last = bisect.bisect_left(starts, match.end())
+            level = _frame_cap(level, rule.category, first, last, scan, lexicon)
         if level != "none":
             found = _stronger(found, Verdict(level, rule.category, rule.id), lexicon.priority)
+    if found.level != "crisis" and use_net:
+        found = _stronger(found, _screen_net(scan, spans, contexts, lexicon), lexicon.priority)
     return found
+
+
+def _context_cap(level: Level, category: Category, contexts: list[Context]) -> Level:
+    for context in contexts:
+        if category in context.categories and RANK[context.cap] < RANK[level]:
+            level = context.cap
+    return level
+
+
+class _ConceptScan:
+    """Concept hits of one token sequence, found lazily and kept for the rules that ask."""
+
+    def __init__(self, tokens: Tokens, starts: list[int], lexicon: Lexicon) -> None:
+        self.tokens = tokens
+        self.starts = starts
+        self.lexicon = lexicon
+        self.positions: dict[str, list[int]] = {}
+        for i, word in enumerate(tokens.words):
+            self.positions.setdefault(word, []).append(i)
+        self.cache: dict[str, list[Span]] = {}
+
+    def hits(self, name: str) -> list[Span]:
+        """Where the family `name` occurs."""
+        if name not in self.cache:
+            concept = self.lexicon.concepts.get(name)
+            self.cache[name] = (
+                [] if concept is None else concept.hits(self.tokens, self.positions, self.starts)
+            )
+        return self.cache[name]
+
+    def near(self, name: str, first: int, last: int) -> bool:
+        """True when the family occurs within the frame window of words [first, last)."""
+        low, high = first - self.lexicon.frame_window, last + self.lexicon.frame_window
+        return any(span[1] > low and span[0] < high for span in self.hits(name))
+
+
+def _frame_cap(
+    level: Level, category: Category, first: int, last: int, scan: _ConceptScan, lexicon: Lexicon
+) -> Level:
+    """A frame (a film, a sport, school) near a match lowers the categories it covers."""
+    for frame in lexicon.frames:
+        if (
+            category in frame.categories
+            and RANK[frame.cap] < RANK[level]
+            and scan.near(frame.family, first, last)
+        ):
+            level = frame.cap
+    return level
+
+
+def _screen_net(
+    scan: _ConceptScan,
+    spans: list[HarmlessSpan],
+    contexts: list[Context],
+    lexicon: Lexicon,
+) -> Verdict:
+    """The concept net: families close together, unless a harmless frame or span is near."""
+    found = SAFE
+    for rule in lexicon.net:
+        if RANK[rule.level] < RANK[found.level]:
+            continue
+        groups = [scan.hits(name) for name in rule.needs]
+        if not all(groups):
+            continue
+        for together in _together(groups, rule.within):
+            level = _net_level(rule, together, scan, spans, lexicon)
+            level = _context_cap(level, rule.category, contexts)
+            first = min(s[0] for s in together)
+            last = max(s[1] for s in together)
+            if level != "none" and lexicon.frames:
+                level = _frame_cap(level, rule.category, first, last, scan, lexicon)
+            if level != "none":
+                found = _stronger(found, Verdict(level, rule.category, rule.id), lexicon.priority)
+            if level == rule.level:
+                break
+        if found.level == "crisis":
+            break
+    return found
+
+
+MAX_COMBINATIONS = 64  # per net rule and text: enough for any real message, bounded for floods
+
+
+def _together(groups: list[list[Span]], within: int) -> Iterator[tuple[Span, ...]]:
+    """One hit of every group, all inside a range of at most `within` words (any order)."""
+    order = sorted(range(len(groups)), key=lambda g: len(groups[g]))
+
+    def extend(chosen: list[Span], k: int) -> Iterator[tuple[Span, ...]]:
+        if k == len(order):
+            yield tuple(chosen)
+            return
+        low = max(s[1] for s in chosen) - within if chosen else -(10**9)
+        high = min(s[0] for s in chosen) + within if chosen else 10**9
+        for span in groups[order[k]]:
+            if span[1] < low or span[0] > high:
+                continue
+            first = min(span[0], *(s[0] for s in chosen)) if chosen else span[0]
+            last = max(span[1], *(s[1] for s in chosen)) if chosen else span[1]
+            if last - first > within:
+                continue
+            yield from extend([*chosen, span], k + 1)
+
+    for count, together in enumerate(extend([], 0), 1):
+        yield together
+        if count >= MAX_COMBINATIONS:
+            return
+
+
+def _net_level(
+    rule: NetRule,
+    together: tuple[Span, ...],
+    scan: _ConceptScan,
+    spans: list[HarmlessSpan],
+    lexicon: Lexicon,
+) -> Level:
+    level: Level = rule.level
+    tokens, starts = scan.tokens, scan.starts
+    for first, last in together:
+        begin, end = starts[first] - 1, starts[last - 1] + len(tokens.words[last - 1]) + 1
+        for start, stop, cap, harmless_id in spans:
+            if harmless_id in rule.despite:
+                continue
+            if start + 1 < end and begin + 1 < stop and RANK[cap] < RANK[level]:
+                level = cap
+    first = min(s[0] for s in together)
+    last = max(s[1] for s in together)
+    if RANK[rule.cap] < RANK[level] and any(scan.near(f, first, last) for f in rule.unless):
+        level = rule.cap
+    if level == "none" or rule.negated is None:
+        return level
+    covered = {i for a, b in together for i in range(a, b)}
+    if _negated(tokens, first, last, lexicon, lambda i, _word: i in covered):
+        return rule.negated if RANK[rule.negated] < RANK[level] else level
+    return level
 
 
 def _windowed_hits(
@@ -250,25 +468,36 @@ def _merged(anchors: list[int], count: int) -> Iterator[tuple[int, int]]:
 def _level(
     rule: Rule,
     match: re.Match[str],
-    spans: list[tuple[int, int, Level]],
+    spans: list[HarmlessSpan],
     tokens: Tokens,
     starts: list[int],
     lexicon: Lexicon,
 ) -> Level:
     level: Level = rule.level
-    for start, end, cap in spans:
+    for start, end, cap, _ in spans:
         if start + 1 < match.end() and match.start() + 1 < end and RANK[cap] < RANK[level]:
             level = cap
     if level == "none" or rule.negated is None:
         return level
     first = bisect.bisect_left(starts, match.start() + 1)
     last = bisect.bisect_left(starts, match.end())
-    if _negated(tokens, first, last, rule, lexicon) and RANK[rule.negated] < RANK[level]:
+    literal = rule.literal_words
+
+    def part_of_match(i: int, word: str) -> bool:
+        return first <= i < last and word in literal
+
+    if _negated(tokens, first, last, lexicon, part_of_match) and RANK[rule.negated] < RANK[level]:
         return rule.negated
     return level
 
 
-def _negated(tokens: Tokens, first: int, last: int, rule: Rule, lexicon: Lexicon) -> bool:
+def _negated(
+    tokens: Tokens,
+    first: int,
+    last: int,
+    lexicon: Lexicon,
+    part_of_match: Callable[[int, str], bool],
+) -> bool:
     """A negation word shortly before, inside (not written in the rule) or right after a match."""
     words = tokens.words
     sentence_start = max((b for b in tokens.breaks if b <= first), default=0)
@@ -280,7 +509,7 @@ def _negated(tokens: Tokens, first: int, last: int, rule: Rule, lexicon: Lexicon
         word = words[i]
         if word not in lexicon.negators:
             continue
-        if first <= i < last and word in rule.literal_words:
+        if part_of_match(i, word):
             continue
         if i + 1 < len(words) and words[i + 1] == "mer":
             continue  # "niet meer" means "no longer": it does not undo the wish
@@ -363,14 +592,18 @@ __all__ = [
     "SAFE",
     "WORD",
     "Category",
+    "Concept",
     "Context",
+    "Frame",
     "Harmless",
     "Helpline",
     "Level",
     "Lexicon",
+    "NetRule",
     "NluSignal",
     "Normaliser",
     "Rule",
+    "Span",
     "Tokens",
     "Verdict",
     "canonical_word",

@@ -50,6 +50,7 @@ class Normaliser:
     vocabulary: frozenset[str] = frozenset()
     fuzzy_index: Mapping[str, frozenset[str]] = field(default_factory=dict)
     fuzzy_min: int = 7
+    dialect: tuple[tuple[str, str], ...] = ()
 
     def variants(self, text: str) -> list[Tokens]:
         """The canonical token sequences of a text: as typed, and with glued words split."""
@@ -81,9 +82,25 @@ class Normaliser:
             return word
         if word.endswith("e") and word + "n" in self.vocabulary:
             return word + "n"  # Flemish drops the final n: "leve", "sterve", "genome"
+        spoken = self._dialect(word)
+        if spoken is not None:
+            return spoken
         if len(word) >= self.fuzzy_min:
             return self._corrected(word)
         return word
+
+    def _dialect(self, word: str) -> str | None:
+        """A dialect sound written out ("moaken", "goan") mapped to a known word, if any."""
+        for written, standard in self.dialect:
+            if written not in word:
+                continue
+            key = canonical_word(word.replace(written, standard))
+            key = self.spellings.get(key, key)
+            if key in self.vocabulary:
+                return key
+            if key.endswith("e") and key + "n" in self.vocabulary:
+                return key + "n"
+        return None
 
     def _corrected(self, word: str) -> str:
         if len(word) > MAX_FUZZY_LENGTH:
