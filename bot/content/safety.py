@@ -440,8 +440,8 @@ def _net_rule(
     needs = r.strings(data.get("needs"), (*path, "needs"))
     unless = r.strings(data.get("unless"), (*path, "unless"))
     despite = r.strings(data.get("despite"), (*path, "despite"))
-    if len(needs) < 2:
-        r.problem((*path, "needs"), "a net rule needs at least two families", "e.g. [death, wish]")
+    if not needs:
+        r.problem((*path, "needs"), "a net rule needs at least one family", "e.g. [death, wish]")
     for name in [*needs, *unless]:
         if name not in concepts:
             r.problem(path, f"unknown family '{name}'", "define it under concepts: families")
@@ -451,7 +451,7 @@ def _net_rule(
         or level not in ("crisis", "check")
         or cap not in ("none", "check")
         or negation not in ("check", "none", "ignore")
-        or len(needs) < 2
+        or not needs
         or any(name not in concepts for name in [*needs, *unless])
     ):
         return None

@@ -110,7 +110,11 @@ class Concept:
     anchor_prefixes: tuple[str, ...] = ()
 
     def hits(
-        self, tokens: Tokens, positions: Mapping[str, list[int]], starts: list[int]
+        self,
+        tokens: Tokens,
+        positions: Mapping[str, list[int]],
+        starts: list[int],
+        joined: str | None = None,
     ) -> list[Span]:
         """Word ranges [first, last) where a member of the family occurs, in text order."""
         found: set[Span] = set()
@@ -121,8 +125,8 @@ class Concept:
                 if word.startswith(self.prefixes):
                     found.update((i, i + 1) for i in where)
         if self.regex is not None and self._may_match(positions):
-            joined = tokens.text()[0]
-            for match in self.regex.finditer(joined):
+            text = tokens.text()[0] if joined is None else joined
+            for match in self.regex.finditer(text):
                 first = bisect.bisect_left(starts, match.start() + 1)
                 found.add((first, max(first + 1, bisect.bisect_left(starts, match.end()))))
         return sorted(found)
@@ -272,7 +276,7 @@ def _screen_tokens(tokens: Tokens, lexicon: Lexicon, *, net: bool = True) -> Ver
         for m in h.regex.finditer(joined)
     ]
     contexts = [c for c in lexicon.contexts if c.regex.search(joined)]
-    scan = _ConceptScan(tokens, starts, lexicon)
+    scan = _ConceptScan(tokens, joined, starts, lexicon)
     found = SAFE
     for rule, match in hits:
         level = _level(rule, match, spans, tokens, starts, lexicon)
@@ -298,8 +302,9 @@ def _context_cap(level: Level, category: Category, contexts: list[Context]) -> L
 class _ConceptScan:
     """Concept hits of one token sequence, found lazily and kept for the rules that ask."""
 
-    def __init__(self, tokens: Tokens, starts: list[int], lexicon: Lexicon) -> None:
+    def __init__(self, tokens: Tokens, joined: str, starts: list[int], lexicon: Lexicon) -> None:
         self.tokens = tokens
+        self.joined = joined
         self.starts = starts
         self.lexicon = lexicon
         self.positions: dict[str, list[int]] = {}
@@ -312,7 +317,9 @@ class _ConceptScan:
         if name not in self.cache:
             concept = self.lexicon.concepts.get(name)
             self.cache[name] = (
-                [] if concept is None else concept.hits(self.tokens, self.positions, self.starts)
+                []
+                if concept is None
+                else concept.hits(self.tokens, self.positions, self.starts, self.joined)
             )
         return self.cache[name]
 
@@ -370,21 +377,17 @@ MAX_COMBINATIONS = 64  # per net rule and text: enough for any real message, bou
 
 
 def _together(groups: list[list[Span]], within: int) -> Iterator[tuple[Span, ...]]:
-    """One hit of every group, all inside a range of at most `within` words (any order)."""
+    """One hit of every group, their first words fewer than `within` words apart (any order)."""
     order = sorted(range(len(groups)), key=lambda g: len(groups[g]))
 
     def extend(chosen: list[Span], k: int) -> Iterator[tuple[Span, ...]]:
         if k == len(order):
             yield tuple(chosen)
             return
-        low = max(s[1] for s in chosen) - within if chosen else -(10**9)
-        high = min(s[0] for s in chosen) + within if chosen else 10**9
+        low = max((s[0] for s in chosen), default=0) - within
+        high = min((s[0] for s in chosen), default=0) + within
         for span in groups[order[k]]:
-            if span[1] < low or span[0] > high:
-                continue
-            first = min(span[0], *(s[0] for s in chosen)) if chosen else span[0]
-            last = max(span[1], *(s[1] for s in chosen)) if chosen else span[1]
-            if last - first > within:
+            if chosen and not low < span[0] < high:
                 continue
             yield from extend([*chosen, span], k + 1)
 

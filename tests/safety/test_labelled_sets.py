@@ -61,7 +61,12 @@ def test_the_report_command_prints_the_figures(capsys: pytest.CaptureFixture[str
     assert "false positives" in out and "miner m1" in out
 
 
-RED_TEAM = {"redteam.yml": (150, 150), "redteam2.yml": (60, 60)}
+RED_TEAM = {
+    "redteam.yml": (150, 150),
+    "redteam2.yml": (60, 60),
+    "redteam3.yml": (150, 150),
+    "redteam4.yml": (80, 80),
+}
 
 
 @pytest.fixture(scope="module", params=sorted(RED_TEAM))
