@@ -8,7 +8,8 @@ from pathlib import Path
 from bot.content import quality
 from bot.content.model import END, Content, FlowSpec, StepSpec
 from bot.content.problems import Problem
-from bot.core.engine import GLOBAL_PREFIX, SKIPPED, builtins, button_payload
+from bot.core.answers import SKIPPED
+from bot.core.engine import GLOBAL_PREFIX, builtins, button_payload
 from bot.core.nlu import INTENTS
 from bot.core.text import placeholders
 

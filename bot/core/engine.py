@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.content.model import END, ButtonSpec, Content, SlotSpec, StepSpec
+from bot.content.model import END, Content, StepSpec
+from bot.core import answers
 from bot.core.actions import (
     Builtin,
     BuiltinCall,
@@ -18,16 +18,15 @@ from bot.core.actions import (
     Message,
     RequestHandoff,
 )
+from bot.core.answers import SKIPPED
 from bot.core.events import ButtonPressed, CommandGiven, Event, FlowTriggered
 from bot.core.nlu import NluResult
 from bot.core.state import HISTORY_LIMIT, Frame, State
-from bot.core.text import contains_phrase, fill, normalize
+from bot.core.text import fill, normalize
 
 MAX_STEPS_PER_EVENT = 200
 GLOBAL_PREFIX = "!"
-SKIPPED = "skipped"
 HUMAN_PAYLOAD = "!intent:ask_human"
-_NUMBER = re.compile(r"(?<![\d.,])(-?\d{1,3})(?:[.,]\d+)?(?![\d])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,20 +177,14 @@ class _Run:
         waiting = self.stack[-1] if self.stack else None
         spec = self._step(waiting) if waiting else None
         self.remember_place(nlu, spec)
-        if spec is not None and spec.kind == "ask":
-            value = self.interpret(spec, text, nlu, strict=True)
-            if value is not None:
-                self.answer(spec, value)
-                return
+        if spec is not None and spec.kind == "ask" and self.take_answer(spec, text, nlu, True):
+            return
         global_flow = self.global_intent(text, nlu)
         if global_flow:
             self.interrupt(global_flow)
             return
-        if spec is not None and spec.kind == "ask":
-            value = self.interpret(spec, text, nlu, strict=False)
-            if value is not None:
-                self.answer(spec, value)
-                return
+        if spec is not None and spec.kind == "ask" and self.take_answer(spec, text, nlu, False):
+            return
         topic_flow = self.topic(nlu)
         if topic_flow:
             self.begin(topic_flow, replace_all=True)
@@ -205,19 +198,15 @@ class _Run:
 
     def remember_place(self, nlu: NluResult | None, spec: StepSpec | None) -> None:
         """A place named in passing ("ik woon in Genk") fills the location slots for later."""
-        places = self.content.places
-        if nlu is None or places is None or "network" in self.slots:
+        if nlu is None or "network" in self.slots:
             return
         asking = self.content.slots.get(spec.collect or "") if spec is not None else None
         if asking is not None and asking.type == "location":
             return  # the question itself will take it
-        values = [e.value for e in nlu.entities if e.name in {"municipality", "postcode"}]
-        place = next((p for p in map(places.resolve, values) if p is not None), None)
+        place = answers.place_from_entities(self.content, nlu)
         if place is None or place.network is None:
             return
-        self.slots.update(
-            municipality=place.municipality, province=place.province, network=place.network
-        )
+        self.slots.update(answers.place_slots(place))
         for slot in self.content.slots.values():
             if slot.type == "location" and slot.name not in self.slots:
                 self.slots[slot.name] = str(place.municipality)
@@ -241,97 +230,14 @@ class _Run:
             return None
         return self.patterns.topics[nlu.intent]
 
-    def interpret(self, spec: StepSpec, text: str, nlu: NluResult | None, strict: bool) -> Any:
-        """Turn a typed answer into a slot value, or None when it does not fit."""
-        slot = self.content.slots.get(spec.collect or "")
-        norm = normalize(text)
-        if spec.skippable and norm in {normalize(w) for w in self.patterns.skip_words}:
-            return SKIPPED
-        chosen = self.match_button(spec, slot, norm, nlu)
-        if chosen is None and not strict:
-            # content-engineer: a button's `match` words also pick it when they occur as a
-            # phrase in a longer answer ("ik twijfel nog"), after global intents had their
-            # turn, and only when exactly one button matches.
-            phrased = [b for b in spec.buttons if any(contains_phrase(norm, m) for m in b.match)]
-            chosen = phrased[0] if len(phrased) == 1 else None
-        if chosen is not None:
-            return chosen.value
-        if slot is None:
-            return None
-        if slot.type == "number":
-            return self.parse_number(slot, norm)
-        if slot.type == "yes_no":
-            return self.parse_yes_no(norm, nlu)
-        if slot.type == "location":
-            return self.parse_location(text, nlu)
-        if slot.type == "text" and not strict and (spec.free_text or not spec.buttons):
-            return text.strip()[:2000]
-        return None
-
-    def match_button(
-        self, spec: StepSpec, slot: SlotSpec | None, norm: str, nlu: NluResult | None
-    ) -> ButtonSpec | None:
-        for button in spec.buttons:
-            words = {normalize(button.title), normalize(button.value)}
-            words.update(normalize(m) for m in button.match)
-            if norm in words:
-                return button
-        if norm.isdigit() and (slot is None or slot.type != "number"):
-            index = int(norm) - 1
-            if 0 <= index < len(spec.buttons):
-                return spec.buttons[index]
-        if nlu is not None and nlu.intent and nlu.confidence >= self.patterns.confidence:
-            return next((b for b in spec.buttons if nlu.intent in b.intents), None)
-        return None
-
-    def parse_number(self, slot: SlotSpec, norm: str) -> float | int | None:
-        found = _NUMBER.search(norm)
-        number: float | None = float(found.group(1)) if found else None
-        if number is None:
-            number = next(
-                (
-                    float(v)
-                    for w, v in self.patterns.number_words.items()
-                    if f" {w} " in f" {norm} "
-                ),
-                None,
-            )
-        if number is None:
-            return None
-        if slot.minimum is not None and number < slot.minimum:
-            return None
-        if slot.maximum is not None and number > slot.maximum:
-            return None
-        return int(number) if number.is_integer() else number
-
-    def parse_yes_no(self, norm: str, nlu: NluResult | None) -> str | None:
-        words = set(norm.split())
-        yes = {normalize(w) for w in self.patterns.yes_words}
-        no = {normalize(w) for w in self.patterns.no_words}
-        if norm in no or (words & no and not words & yes):
-            return "no"
-        if norm in yes or (words & yes and not words & no):
-            return "yes"
-        if nlu is not None and nlu.confidence >= self.patterns.confidence:
-            return {"affirm": "yes", "deny": "no"}.get(nlu.intent or "")
-        return None
-
-    def parse_location(self, text: str, nlu: NluResult | None) -> str | None:
-        places = self.content.places
-        if places is None:
-            return None
-        candidates: list[str] = []
-        if nlu is not None:
-            candidates += [e.value for e in nlu.entities if e.name in {"municipality", "postcode"}]
-        place = next((p for p in map(places.resolve, candidates) if p is not None), None)
-        if place is None:
-            place = places.resolve(text) or places.find_in_text(text)
-        if place is None:
-            return None
-        self.slots["municipality"] = place.municipality
-        self.slots["province"] = place.province
-        self.slots["network"] = place.network
-        return str(place.municipality)
+    def take_answer(self, spec: StepSpec, text: str, nlu: NluResult | None, strict: bool) -> bool:
+        """Use the text as the answer to the waiting question when it fits."""
+        found = answers.interpret(self.content, spec, text, nlu, strict)
+        if found is None:
+            return False
+        self.slots.update(found.slots)
+        self.answer(spec, found.value)
+        return True
 
     # --- moving through flows -----------------------------------------------------------
 
