@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import re
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -12,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from bot.content.safety import load
-from bot.core.safety import Lexicon, Verdict, screen
+from bot.content.safety import EXAMPLES_FILE, LabelledExample, load, read_examples, train_model
+from bot.core.safety import Lexicon, ModelSignal, Verdict, screen
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SETS = (
@@ -168,16 +170,146 @@ def first_run_note(path: Path) -> list[str]:
     return header if any("FIRST RUN" in line for line in header) else []
 
 
+@dataclass(frozen=True, slots=True)
+class FoldScore:
+    """Leave-one-set-out figures of one set: rules only and rules plus the model it never saw."""
+
+    name: str
+    crisis: int
+    safe: int
+    rules_recall: float
+    model_recall: float
+    rules_false_crisis: float
+    model_false_crisis: float
+    rules_checked: float
+    model_checked: float
+    first_run: str
+
+
+_FIRST_RUN = re.compile(r"crisis\s+recall\s+(\d+/\d+\s*=\s*[\d.]+%)")
+
+
+def cross_validate(content_dir: Path, lexicon: Lexicon) -> list[FoldScore]:
+    """Train on every set but one and screen the one left out, for each set of the examples."""
+    if lexicon.model is None:
+        return []
+    examples, _ = read_examples(content_dir / EXAMPLES_FILE)
+    rules_only = dataclasses.replace(lexicon, model=None)
+    names = sorted({e.set_name for e in examples} - {"editors"})
+    scores = []
+    for name in names:
+        held = [e for e in examples if e.set_name == name]
+        model = train_model([e for e in examples if e.set_name != name], lexicon)
+        fold = dataclasses.replace(lexicon, model=ModelSignal(model, *_thresholds(lexicon)))
+        scores.append(_fold_score(name, held, rules_only, fold))
+    return scores
+
+
+def _thresholds(lexicon: Lexicon) -> tuple[float, float]:
+    assert lexicon.model is not None
+    return lexicon.model.check_threshold, lexicon.model.crisis_threshold
+
+
+def _fold_score(
+    name: str, held: list[LabelledExample], rules_only: Lexicon, fold: Lexicon
+) -> FoldScore:
+    crisis = [e for e in held if e.label == "crisis"]
+    safe = [e for e in held if e.label == "none"]
+
+    def rates(lexicon: Lexicon) -> tuple[float, float, float]:
+        caught = sum(screen(e.text, lexicon).level == "crisis" for e in crisis)
+        levels = [screen(e.text, lexicon).level for e in safe]
+        return (
+            caught / max(1, len(crisis)),
+            levels.count("crisis") / max(1, len(safe)),
+            levels.count("check") / max(1, len(safe)),
+        )
+
+    rules, both = rates(rules_only), rates(fold)
+    path = ROOT / "tests" / "safety" / f"{name}.yml"
+    found = _FIRST_RUN.search(" ".join(first_run_note(path))) if path.exists() else None
+    return FoldScore(
+        name,
+        len(crisis),
+        len(safe),
+        rules[0],
+        both[0],
+        rules[1],
+        both[1],
+        rules[2],
+        both[2],
+        found.group(1).replace(" ", "") if found else "-",
+    )
+
+
+def render_cv(scores: list[FoldScore]) -> str:
+    """The leave-one-set-out table as plain text."""
+    lines = [
+        "Leave-one-set-out: the model is trained on every other set and screens this one.",
+        "The RULES were tuned on every set, so 'rules' recall is not a first-sight figure;",
+        "'first run' is the rules' recorded recall when the set was new (its header).",
+        f"{'set':<10} {'crisis':>6} {'safe':>5} {'first run':>16} | {'rules':>6} {'+model':>6} |"
+        f" {'false crisis':>13} | {'extra check':>12}",
+    ]
+    for s in scores:
+        lines.append(
+            f"{s.name:<10} {s.crisis:>6} {s.safe:>5} {s.first_run:>16} |"
+            f" {s.rules_recall:>6.1%} {s.model_recall:>6.1%} |"
+            f" {s.rules_false_crisis:>5.1%} {s.model_false_crisis:>6.1%} |"
+            f" {s.rules_checked:>5.1%} {s.model_checked:>5.1%}"
+        )
+    if scores:
+        n = len(scores)
+        lines.append(
+            f"{'mean':<10} {'':>6} {'':>5} {'':>16} |"
+            f" {sum(s.rules_recall for s in scores) / n:>6.1%}"
+            f" {sum(s.model_recall for s in scores) / n:>6.1%} |"
+            f" {sum(s.rules_false_crisis for s in scores) / n:>5.1%}"
+            f" {sum(s.model_false_crisis for s in scores) / n:>6.1%} |"
+            f" {sum(s.rules_checked for s in scores) / n:>5.1%}"
+            f" {sum(s.model_checked for s in scores) / n:>5.1%}"
+        )
+    return "\n".join(lines)
+
+
+def model_only_recall(content_dir: Path, lexicon: Lexicon) -> dict[str, tuple[float, float]]:
+    """Per set: recall and false crisis rate of the model ALONE at the crisis threshold (LOSO)."""
+    if lexicon.model is None:
+        return {}
+    examples, _ = read_examples(content_dir / EXAMPLES_FILE)
+    words = lexicon.normaliser.words
+    threshold = lexicon.model.crisis_threshold
+    result = {}
+    for name in sorted({e.set_name for e in examples} - {"editors"}):
+        model = train_model([e for e in examples if e.set_name != name], lexicon)
+        held = [e for e in examples if e.set_name == name and e.label != "check"]
+        hits = [(e, model.predict(words(e.text)).score >= threshold) for e in held]
+        crisis = [hit for e, hit in hits if e.label == "crisis"]
+        safe = [hit for e, hit in hits if e.label == "none"]
+        result[name] = (sum(crisis) / max(1, len(crisis)), sum(safe) / max(1, len(safe)))
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the figures for the labelled and held-out sets; exit 1 below the targets."""
     parser = argparse.ArgumentParser(prog="wegwijs safety report", description=__doc__)
     parser.add_argument("sets", nargs="*", type=Path, help="labelled YAML files")
     parser.add_argument("--content", type=Path, default=ROOT / "content")
+    parser.add_argument(
+        "--cv", action="store_true", help="leave-one-set-out figures of the learned model"
+    )
     args = parser.parse_args(argv)
     lexicon, problems = load(args.content)
     if lexicon is None:
         print("\n".join(p.render() for p in problems), file=sys.stderr)
         return 1
+    if args.cv:
+        scores = cross_validate(args.content, lexicon)
+        print(render_cv(scores) if scores else "no model: safety.yml has no `model:` section")
+        alone = model_only_recall(args.content, lexicon)
+        for name, (recall, false_crisis) in alone.items():
+            print(f"  model alone {name}: recall {recall:.1%}, false crisis {false_crisis:.1%}")
+        return 0 if scores else 1
     ok = True
     for path in args.sets or [p for p in DEFAULT_SETS if p.exists()]:
         cases = list(read_cases(path))

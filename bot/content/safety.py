@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -20,6 +21,7 @@ from bot.core.safety import (
     Helpline,
     Level,
     Lexicon,
+    ModelSignal,
     NetRule,
     NluSignal,
     Normaliser,
@@ -28,6 +30,7 @@ from bot.core.safety import (
     fold,
     fuzzy_index,
 )
+from bot.core.safety_model import Example, SafetyModel, train
 
 FILE = "content/safety.yml"
 HELPLINE_FIELDS = ("id", "name", "number", "for", "hours", "url", "source", "reviewed", "text")
@@ -69,6 +72,23 @@ class _Reader:
         return [str(x) for x in data]
 
 
+EXAMPLES_FILE = "safety_examples.yml"
+LABELS = ("crisis", "none", "check")
+_EXAMPLE_KEYS = frozenset({"text", "label", "category", "also", "set"})
+MIN_EXAMPLES = 5  # per label (crisis, none) and per category, or the model is not trained
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledExample:
+    """One message of content/safety_examples.yml as the editor wrote it."""
+
+    text: str
+    label: str
+    category: Category | None
+    also: tuple[Category, ...]
+    set_name: str
+
+
 def load(content_dir: Path) -> tuple[Lexicon | None, list[Problem]]:
     """Load and compile the safety lexicon; None when it has errors."""
     path = content_dir / "safety.yml"
@@ -87,6 +107,10 @@ def load(content_dir: Path) -> tuple[Lexicon | None, list[Problem]]:
     reader = _Reader(doc)
     lexicon = _lexicon(reader, reader.mapping(doc.data, ()))
     problems += reader.problems
+    settings = reader.mapping(doc.data, ()).get("model") if isinstance(doc.data, Mapping) else None
+    if lexicon is not None and settings is not None and not problems:
+        lexicon, model_problems = _with_model(lexicon, reader, settings, content_dir)
+        problems += model_problems
     if any(p.severity == "error" for p in problems):
         return None, problems
     return lexicon, problems
@@ -104,6 +128,7 @@ def _lexicon(r: _Reader, data: Mapping[str, Any]) -> Lexicon:
         "harmless",
         "helplines",
         "concepts",
+        "model",
     }
     for key in data:
         if key not in known:
@@ -166,6 +191,171 @@ def _lexicon(r: _Reader, data: Mapping[str, Any]) -> Lexicon:
             r, concepts_data.get("frame_window", 6), ("concepts", "frame_window"), 0, 20
         ),
     )
+
+
+def _with_model(
+    lexicon: Lexicon, r: _Reader, settings: Any, content_dir: Path
+) -> tuple[Lexicon, list[Problem]]:
+    """Train the learned second signal on the examples file named in `model:`."""
+    data = r.mapping(settings, ("model",))
+    for key in data:
+        if key not in ("examples", "check_threshold", "crisis_threshold", "note"):
+            r.problem(
+                ("model", key),
+                f"unknown key '{key}'",
+                "allowed: examples, check_threshold, crisis_threshold",
+            )
+    thresholds = {}
+    for key, default in (("check_threshold", 0.8), ("crisis_threshold", 0.95)):
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            r.problem(("model", key), f"'{key}' must be a number between 0 and 1")
+            value = default
+        thresholds[key] = float(value)
+    if thresholds["check_threshold"] > thresholds["crisis_threshold"]:
+        r.problem(
+            ("model",),
+            "check_threshold is higher than crisis_threshold",
+            "the check threshold must be the lower one",
+        )
+    name = data.get("examples", EXAMPLES_FILE)
+    if not isinstance(name, str) or "/" in name or not name.endswith(".yml"):
+        r.problem(
+            ("model", "examples"), "'examples' must be a file name in content/ ending in .yml"
+        )
+        return lexicon, list(r.problems)
+    examples, problems = read_examples(content_dir / name)
+    problems = list(r.problems) + problems
+    if any(p.severity == "error" for p in problems):
+        return lexicon, problems
+    model = train_model(examples, lexicon)
+    signal = ModelSignal(model, thresholds["check_threshold"], thresholds["crisis_threshold"])
+    return replace(lexicon, model=signal), problems
+
+
+def train_model(examples: list[LabelledExample], lexicon: Lexicon) -> SafetyModel:
+    """Train the model on labelled examples (check lines are left out), on normalised words."""
+    words = lexicon.normaliser.words
+    return train(
+        Example(words(e.text), e.label == "crisis", e.category)
+        for e in examples
+        if e.label != "check"
+    )
+
+
+def read_examples(path: Path) -> tuple[list[LabelledExample], list[Problem]]:
+    """Read and check content/safety_examples.yml; every problem with its line."""
+    display = f"content/{path.name}"
+    if not path.exists():
+        return [], [
+            Problem(
+                display,
+                None,
+                "file is missing; safety.yml `model:` names it",
+                "restore it from git or remove the `model:` section",
+            )
+        ]
+    doc, problems = load_yaml(path, display)
+    if doc is None:
+        return [], problems
+
+    def problem(where: PathKey, message: str, hint: str = "") -> None:
+        problems.append(Problem(display, doc.lines.line(where), message, hint))
+
+    data = doc.data if isinstance(doc.data, Mapping) else {}
+    for key in data:
+        if key != "examples":
+            problem((key,), f"unknown key '{key}'", "the file has one key: examples")
+    items = data.get("examples")
+    if not isinstance(items, list):
+        problem(
+            ("examples",), "'examples' must be a list", "start each example with '- {text: ...'"
+        )
+        return [], problems
+    examples: list[LabelledExample] = []
+    labels: dict[str, str] = {}
+    for i, item in enumerate(items):
+        example = _example(item, ("examples", i), problem)
+        if example is None:
+            continue
+        key = example.set_name + "|" + " ".join(fold(example.text).split())
+        if labels.get(key, example.label) != example.label:
+            problem(
+                ("examples", i),
+                f"'{example.text}' is labelled both {labels[key]} and {example.label}"
+                f" in set '{example.set_name}'",
+                "one message gets one label within a set",
+            )
+        labels[key] = example.label
+        examples.append(example)
+    counts = {label: sum(e.label == label for e in examples) for label in LABELS}
+    counts.update({c.value: sum(e.category == c for e in examples) for c in Category})
+    for name in ("crisis", "none", *(c.value for c in Category)):
+        if counts[name] < MIN_EXAMPLES:
+            problem(
+                ("examples",),
+                f"only {counts[name]} examples of '{name}'; the model needs {MIN_EXAMPLES}",
+                "add examples written the way pupils write",
+            )
+    return examples, problems
+
+
+PathKey = tuple[str | int, ...]
+
+
+def _example(
+    item: Any, path: PathKey, problem: Callable[[PathKey, str, str], None]
+) -> LabelledExample | None:
+    if not isinstance(item, Mapping):
+        problem(path, "an example must be a mapping", "{text: ..., label: ..., set: ...}")
+        return None
+    unknown = sorted(str(k) for k in item if k not in _EXAMPLE_KEYS)
+    if unknown:
+        problem(
+            path,
+            "unknown key(s): " + ", ".join(unknown),
+            "allowed: " + ", ".join(sorted(_EXAMPLE_KEYS)),
+        )
+    text, label, category = item.get("text"), item.get("label"), item.get("category")
+    ok = True
+    if not isinstance(text, str | int) or not str(text).strip():
+        problem((*path, "text"), "the example has no text", "write the message in 'text'")
+        ok = False
+    if label not in LABELS:
+        problem((*path, "label"), f"label '{label}' is not valid", "use crisis, none or check")
+        ok = False
+    chosen: Category | None = None
+    if label == "crisis":
+        try:
+            chosen = Category(str(category))
+        except ValueError:
+            problem(
+                (*path, "category"),
+                f"a crisis example needs a valid category, not '{category}'",
+                "use one of: " + ", ".join(Category),
+            )
+            ok = False
+    elif category is not None:
+        problem((*path, "category"), f"a '{label}' example has no category", "remove 'category'")
+    also: list[Category] = []
+    for j, name in enumerate(item.get("also") or ()):
+        try:
+            also.append(Category(str(name)))
+        except ValueError:
+            problem(
+                (*path, "also", j),
+                f"unknown category '{name}'",
+                "use one of: " + ", ".join(Category),
+            )
+    origin = item.get("set", "editors")
+    if not isinstance(origin, str) or not _RULE_ID.match(origin):
+        problem(
+            (*path, "set"), f"set '{origin}' is not valid", "use lowercase letters, digits and '_'"
+        )
+        ok = False
+    if not ok:
+        return None
+    return LabelledExample(str(text), str(label), chosen, tuple(also), str(origin))
 
 
 def _spellings(r: _Reader, data: Mapping[str, Any]) -> dict[str, str]:
@@ -570,4 +760,4 @@ def _helplines(r: _Reader, data: Mapping[str, Any]) -> tuple[tuple[Helpline, ...
     return tuple(lines), intro
 
 
-__all__ = ["PatternError", "load"]
+__all__ = ["LabelledExample", "PatternError", "load", "read_examples", "train_model"]

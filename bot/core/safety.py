@@ -22,6 +22,7 @@ from typing import Literal
 
 from bot.core.actions import Builtin, BuiltinCall, BuiltinResult, Message
 from bot.core.nlu import NluResult
+from bot.core.safety_model import SafetyModel
 from bot.core.safety_text import (
     WORD,
     Normaliser,
@@ -192,6 +193,15 @@ class NluSignal:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelSignal:
+    """How the learned model (trained on content/safety_examples.yml) may raise the level."""
+
+    model: SafetyModel
+    check_threshold: float = 0.8
+    crisis_threshold: float = 0.95
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     """The compiled, immutable safety lexicon and the help lines."""
 
@@ -202,6 +212,7 @@ class Lexicon:
     negation_window: int = 2
     contexts: tuple[Context, ...] = ()
     nlu: NluSignal = field(default_factory=NluSignal)
+    model: ModelSignal | None = None
     priority: tuple[Category, ...] = (
         Category.ACUTE_DANGER,
         Category.SUICIDE_SELF_HARM,
@@ -254,10 +265,37 @@ def screen(text: str, lexicon: Lexicon, nlu: NluResult | None = None) -> Verdict
     for i, tokens in enumerate(variants):
         # the concept net reads the text as typed: glued-word splits are for the precise rules
         found = _stronger(found, _screen_tokens(tokens, lexicon, net=i == 0), lexicon.priority)
-    if nlu is None or found.level == "crisis":
+    if found.level == "crisis" or (nlu is None and lexicon.model is None):
         return found
-    harmless_seen = any(h.regex.search(t.text()[0]) for t in variants for h in lexicon.harmless)
-    return _with_nlu(found, nlu, lexicon.nlu, harmless_seen)
+
+    def harmless_seen() -> bool:
+        return any(h.regex.search(t.text()[0]) for t in variants for h in lexicon.harmless)
+
+    if nlu is not None:
+        found = _with_nlu(found, nlu, lexicon.nlu, harmless_seen())
+    if lexicon.model is None:
+        return found
+    return _with_model(found, variants[0], lexicon.model, harmless_seen)
+
+
+def _with_model(
+    found: Verdict, tokens: Tokens, signal: ModelSignal, harmless_seen: Callable[[], bool]
+) -> Verdict:
+    """The model may raise `none`; it leaves a rule's `check` alone (it cannot see negation).
+
+    Over a harmless phrase of the lexicon ("dood van het lachen") it asks at most the check
+    question.
+    """
+    if found.level != "none":
+        return found
+    prediction = signal.model.predict(tokens.words)
+    if prediction.score < signal.check_threshold or prediction.category is None:
+        return found
+    category = Category(prediction.category)
+    rule = f"model:{category}"
+    if prediction.score >= signal.crisis_threshold and not harmless_seen():
+        return Verdict("crisis", category, rule)
+    return Verdict("check", category, rule)
 
 
 def _screen_tokens(tokens: Tokens, lexicon: Lexicon, *, net: bool = True) -> Verdict:
@@ -602,6 +640,7 @@ __all__ = [
     "Helpline",
     "Level",
     "Lexicon",
+    "ModelSignal",
     "NetRule",
     "NluSignal",
     "Normaliser",

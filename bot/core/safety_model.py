@@ -4,7 +4,7 @@ Features of a message are binary: character 3-5-grams inside each canonical word
 boundaries marked) and word unigrams and bigrams. The crisis model weighs each feature by its
 log-count ratio (how much more often it occurs in crisis than in non-crisis examples, with
 add-one smoothing, as in NB-SVM); a message's score is the logistic of the prior log-odds plus
-the mean weight of its known features, so long and short messages are scored alike. A second,
+the sum of its known features' weights divided by the square root of their number. A second,
 multinomial naive Bayes model picks the category among crisis examples. Training is counting,
 so the same examples always give the same model.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from types import MappingProxyType
 
 CHAR_NGRAMS = (3, 4, 5)
@@ -31,7 +32,7 @@ def features(words: Sequence[str]) -> frozenset[str]:
         for n in CHAR_NGRAMS:
             for i in range(len(marked) - n + 1):
                 found.add(marked[i : i + n])
-    found.update(f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    found.update(f"b:{a} {b}" for a, b in pairwise(words))
     return frozenset(found)
 
 
@@ -108,7 +109,9 @@ def train(examples: Iterable[Example]) -> SafetyModel:
             counts = neg
         for f in feats:
             counts[f] = counts.get(f, 0) + 1
-    vocabulary = sorted(f for f in pos.keys() | neg.keys() if pos.get(f, 0) + neg.get(f, 0) >= MIN_DOCS)
+    vocabulary = sorted(
+        f for f in pos.keys() | neg.keys() if pos.get(f, 0) + neg.get(f, 0) >= MIN_DOCS
+    )
     pos_total = sum(pos.get(f, 0) for f in vocabulary) + SMOOTHING * len(vocabulary)
     neg_total = sum(neg.get(f, 0) for f in vocabulary) + SMOOTHING * len(vocabulary)
     weights = {
@@ -126,11 +129,7 @@ def train(examples: Iterable[Example]) -> SafetyModel:
         denominator = sum(counts.get(f, 0) for f in vocabulary) + SMOOTHING * len(vocabulary)
         priors[name] = math.log(category_docs[name] / total_docs)
         cat_weights[name] = MappingProxyType(
-            {
-                f: math.log((counts[f] + SMOOTHING) / denominator)
-                for f in vocabulary
-                if f in counts
-            }
+            {f: math.log((counts[f] + SMOOTHING) / denominator) for f in vocabulary if f in counts}
         )
         unknown[name] = math.log(SMOOTHING / denominator)
     return SafetyModel(

@@ -58,6 +58,10 @@ class Normaliser:
         split = self._segmented(base)
         return [base] if split is None else [base, split]
 
+    def words(self, text: str) -> tuple[str, ...]:
+        """The canonical words of a text as typed (no glued-word splits): the model's input."""
+        return self._tokens(text).words
+
     def _tokens(self, text: str) -> Tokens:
         folded = _APOSTROPHES.sub("'", fold(text))
         for symbol, word in self.symbols.items():

@@ -116,7 +116,7 @@ def nlu(confidence: float, intent: str = "crisis") -> NluResult:
 
 
 def test_the_nlu_alone_raises_to_check_at_the_low_threshold(lexicon: Lexicon) -> None:
-    text = "het heeft allemaal geen nut meer bij mij"
+    text = "het gaat niet zo goed met mij"
     assert screen(text, lexicon).level == "none"
     assert screen(text, lexicon, nlu(lexicon.nlu.check_threshold)).level == "check"
     strong = screen(text, lexicon, nlu(0.95))

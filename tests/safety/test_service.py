@@ -176,7 +176,7 @@ async def test_the_nlu_crisis_intent_alone_raises_a_check(app: App) -> None:
     app.service.nlu = ScriptedNlu(NluResult("crisis", 0.5, ranking=(("crisis", 0.5),)))
     pupil = Pupil(app)
     await pupil.send("/start")
-    handled = await pupil.send("het heeft allemaal geen nut meer bij mij")
+    handled = await pupil.send("het gaat niet zo goed met mij")
     assert handled.safety == "check"
 
 

@@ -1,0 +1,163 @@
+"""The learned second signal: trained from content/safety_examples.yml, measured honestly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content.safety import load, read_examples, train_model
+from bot.core.safety import Lexicon, screen
+from bot.safety_report import cross_validate, main, model_only_recall, read_cases
+from tests.safety.conftest import CONTENT_DIR, SETS_DIR
+from tests.safety.test_lexicon_file import MINIMAL
+
+TOY_EXAMPLES = (
+    """\
+examples:
+"""
+    + "".join(
+        f"  - {{text: '{t}', label: crisis, category: suicide_self_harm, set: a}}\n"
+        for t in (
+            "alles is zinloos ik stop ermee",
+            "ik stop ermee voorgoed",
+            "zinloos alles",
+            "ik stop ermee",
+            "het is zinloos, ik stop",
+        )
+    )
+    + "".join(
+        f"  - {{text: '{t}', label: crisis, category: {c}, set: a}}\n"
+        for c in ("violence_abuse", "acute_danger")
+        for t in ("x een", "x twee", "x drie", "x vier", "x vijf")
+    )
+    + "".join(
+        f"  - {{text: '{t}', label: none, set: b}}\n"
+        for t in (
+            "ik ga naar school",
+            "de bus is te laat",
+            "wat eten we",
+            "ik speel voetbal",
+            "mijn huiswerk is af",
+            "ik ga dood van het lachen",
+        )
+    )
+)
+
+
+def toy(tmp_path: Path, examples: str = TOY_EXAMPLES, model: str = "") -> Path:
+    (tmp_path / "safety.yml").write_text(
+        MINIMAL + (model or "model: {check_threshold: 0.6, crisis_threshold: 0.8}\n"),
+        encoding="utf-8",
+    )
+    (tmp_path / "safety_examples.yml").write_text(examples, encoding="utf-8")
+    return tmp_path
+
+
+def test_the_examples_file_holds_every_labelled_set_message_under_its_set() -> None:
+    examples, problems = read_examples(CONTENT_DIR / "safety_examples.yml")
+    assert problems == []
+    have = {(e.set_name, e.text, e.label) for e in examples}
+    for path in sorted(SETS_DIR.glob("*.yml")):
+        for case in read_cases(path):
+            label = case.expect.removeprefix("miner:")
+            assert (path.stem, case.text, label) in have, (path.name, case.id)
+
+
+def test_training_is_deterministic(lexicon: Lexicon) -> None:
+    examples, _ = read_examples(CONTENT_DIR / "safety_examples.yml")
+    first, second = train_model(examples, lexicon), train_model(list(reversed(examples)), lexicon)
+    assert first.bias == second.bias
+    assert dict(first.weights) == pytest.approx(dict(second.weights))
+
+
+def test_the_model_raises_a_message_the_rules_do_not_know(tmp_path: Path) -> None:
+    lexicon, problems = load(toy(tmp_path))
+    assert lexicon is not None and lexicon.model is not None, problems
+    verdict = screen("alles is zinloos, ik stop ermee", lexicon)
+    assert verdict.level == "crisis"
+    assert verdict.rule == "model:suicide_self_harm"
+    assert screen("de bus is te laat", lexicon).level == "none"
+
+
+def test_over_a_harmless_phrase_the_model_asks_at_most_a_check(tmp_path: Path) -> None:
+    lexicon, _ = load(toy(tmp_path))
+    assert lexicon is not None
+    assert screen("zinloos, ik stop ermee, dood van het lachen", lexicon).level == "check"
+
+
+def test_without_a_model_section_there_is_no_model(tmp_path: Path) -> None:
+    lexicon, _ = load(toy(tmp_path, model="\n"))
+    assert lexicon is not None and lexicon.model is None
+    assert screen("alles is zinloos, ik stop ermee", lexicon).level == "none"
+
+
+def test_broken_examples_are_reported_with_their_lines(tmp_path: Path) -> None:
+    broken = TOY_EXAMPLES + (
+        "  - {text: 'ik wil weg', label: crisis, set: a}\n"
+        "  - {text: '', label: none}\n"
+        "  - {text: 'hallo', label: maybe, colour: red}\n"
+        "  - {text: 'ik stop ermee', label: none, set: a}\n"
+    )
+    lexicon, problems = load(toy(tmp_path, broken))
+    assert lexicon is None
+    text = "\n".join(p.render() for p in problems)
+    assert "safety_examples.yml:24" in text and "needs a valid category" in text
+    assert "safety_examples.yml:25" in text and "has no text" in text
+    assert "label 'maybe'" in text and "colour" in text
+    assert "labelled both crisis and none in set 'a'" in text
+
+
+def test_a_missing_examples_file_and_bad_thresholds_are_problems(tmp_path: Path) -> None:
+    toy(tmp_path, model="model: {check_threshold: 0.9, crisis_threshold: 2}\n")
+    (tmp_path / "safety_examples.yml").unlink()
+    lexicon, problems = load(tmp_path)
+    assert lexicon is None
+    text = "\n".join(p.render() for p in problems)
+    assert "crisis_threshold" in text and "file is missing" in text
+
+
+def test_too_few_examples_of_a_category_is_a_problem(tmp_path: Path) -> None:
+    few = "\n".join(line for line in TOY_EXAMPLES.splitlines() if "acute_danger" not in line)
+    _, problems = load(toy(tmp_path, few + "\n"))
+    assert any("'acute_danger'" in p.message for p in problems)
+
+
+def test_the_real_model_loads_fast_and_screens_fast(tmp_path: Path, lexicon: Lexicon) -> None:
+    import time
+
+    assert lexicon.model is not None
+    examples, _ = read_examples(CONTENT_DIR / "safety_examples.yml")
+    started = time.perf_counter()
+    train_model(examples, lexicon)
+    assert time.perf_counter() - started < 1.0  # about 0.2 s; generous for slow CI machines
+    words = [lexicon.normaliser.words(e.text) for e in examples[:300]]
+    started = time.perf_counter()
+    for w in words:
+        lexicon.model.model.predict(w)
+    assert (time.perf_counter() - started) / len(words) < 0.001
+
+
+# Leave-one-set-out figures achieved when the model was added (safety report --cv):
+# model alone recall 40.4% on average (27.8% .. 55.6%), rules+model false crisis 1.6% on average,
+# at most 7.1% (redteam4). A regression in the model or its examples lowers these.
+@pytest.mark.slow
+def test_leave_one_set_out_figures_do_not_regress(lexicon: Lexicon) -> None:
+    alone = model_only_recall(CONTENT_DIR, lexicon)
+    assert len(alone) == 7
+    assert sum(r for r, _ in alone.values()) / len(alone) >= 0.37, alone
+    assert min(r for r, _ in alone.values()) >= 0.24, alone
+    scores = cross_validate(CONTENT_DIR, lexicon)
+    mean_false = sum(s.model_false_crisis for s in scores) / len(scores)
+    assert mean_false <= 0.03, [(s.name, s.model_false_crisis) for s in scores]
+    assert max(s.model_false_crisis for s in scores) <= 0.10
+    assert all(s.model_recall >= s.rules_recall for s in scores)
+
+
+@pytest.mark.slow
+def test_the_report_command_prints_the_cross_validation_table(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--cv"]) == 0
+    out = capsys.readouterr().out
+    assert "Leave-one-set-out" in out and "redteam4" in out and "model alone" in out
