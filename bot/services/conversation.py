@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +23,7 @@ from bot.core.safety import screen
 from bot.core.state import State
 from bot.services.guard import FloodGuard, retry_transient
 from bot.services.handoff import HandoffService
-from bot.services.outbox import NORMAL, enqueue
+from bot.services.outbox import NORMAL, enqueue_many
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,14 @@ class ConversationService:
                 if update_key and await self._seen(session, update_key):
                     return Handled(pupil_id, duplicate=True)
                 result = await self._process(
-                    session, inbound, pupil_id, event, verdict, text, update_key, too_long,
+                    session,
+                    inbound,
+                    pupil_id,
+                    event,
+                    verdict,
+                    text,
+                    update_key,
+                    too_long,
                     flooding,
                 )
                 if update_key:
@@ -147,8 +154,9 @@ class ConversationService:
         # button of the bot's current question reaches the engine (HandoffService.pupil_event)
         if event is not None and level != "crisis":
             event, case = await self.handoff.pupil_event(session, pupil_id, state, event, case)
+        transcript: list[tuple[str, str]] = []
         if text is not None and not isinstance(event, CommandGiven):
-            self._remember(session, pupil_id, "pupil", text)
+            transcript.append(("pupil", text))
         if level == "crisis":
             category = str(verdict.category)
             await self.handoff.raise_alert(session, pupil_id, state, category, verdict.rule, key)
@@ -159,6 +167,7 @@ class ConversationService:
             if text is not None:
                 await self.handoff.relay_to_counsellor(session, case, text, key)
             self._save(pupil, state)
+            await self._remember(session, pupil_id, transcript)
             return Handled(pupil_id, relayed=True)
         elif level == "check":
             event = FlowTriggered("safety_check")
@@ -185,19 +194,19 @@ class ConversationService:
                 state = State(stack=state.stack)
                 erased = True
         self._save(pupil, state)
-        for message in messages if not erased else ():
-            self._remember(session, pupil_id, "bot", message.text)
+        if not erased:
+            transcript += [("bot", message.text) for message in messages]
+            await self._remember(session, pupil_id, transcript)
         if inbound.channel in self.outboxed_channels:
-            for index, message in enumerate(messages):
-                enqueue(
-                    session,
-                    self.cipher,
-                    f"pupil:{pupil_id}",
-                    {"kind": "message", **message.to_json()},
-                    f"reply:{key}:{index}",
-                    NORMAL,
-                    pupil_id,
-                )
+            await enqueue_many(
+                session,
+                self.cipher,
+                f"pupil:{pupil_id}",
+                [{"kind": "message", **m.to_json()} for m in messages],
+                f"reply:{key}",
+                NORMAL,
+                pupil_id,
+            )
         log.info(
             "pupil %s event=%s at=%s safety=%s",
             pupil_id,
@@ -233,11 +242,24 @@ class ConversationService:
         pupil.network = state.slots.get("network")
         pupil.updated_at = utcnow()
 
-    def _remember(self, session: AsyncSession, pupil_id: str, author: str, text: str) -> None:
-        session.add(
-            TranscriptLine(
-                pupil_id=pupil_id, author=author, body=self.cipher.encrypt(text.encode())
-            )
+    async def _remember(
+        self, session: AsyncSession, pupil_id: str, lines: list[tuple[str, str]]
+    ) -> None:
+        """Keep the conversation, encrypted, in one statement."""
+        if not lines:
+            return
+        now = utcnow()
+        await session.execute(
+            insert(TranscriptLine),
+            [
+                {
+                    "pupil_id": pupil_id,
+                    "author": author,
+                    "created_at": now,
+                    "body": self.cipher.encrypt(text.encode()),
+                }
+                for author, text in lines
+            ],
         )
 
     async def _erase(self, session: AsyncSession, pupil_id: str) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapters.sql import OutboxEntry, Store, utcnow
@@ -70,6 +70,36 @@ def enqueue(
     )
     session.add(entry)
     return entry
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    cipher: Cipher,
+    destination: str,
+    payloads: list[Mapping[str, Any]],
+    dedupe_prefix: str,
+    priority: int = NORMAL,
+    pupil_id: str | None = None,
+) -> None:
+    """Add several messages for one destination in one statement, in this order."""
+    if not payloads:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "destination": destination,
+            "payload": cipher.seal(dict(payload)),
+            "priority": priority,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "dedupe_key": f"{dedupe_prefix}:{index}"[:160],
+            "pupil_id": pupil_id,
+            "created_at": now,
+        }
+        for index, payload in enumerate(payloads)
+    ]
+    await session.execute(insert(OutboxEntry), rows)
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
@@ -152,8 +182,10 @@ class Dispatcher:
                     blocked.add(entry.destination)  # order per destination: never skip ahead
                     continue
                 queue.append(entry)
-            batches = sorted((q for q in queues.values() if q),
-                             key=lambda q: (min(e.priority for e in q), q[0].id))
+            batches = sorted(
+                (q for q in queues.values() if q),
+                key=lambda q: (min(e.priority for e in q), q[0].id),
+            )
             ids = [e.id for q in batches for e in q]
             if not ids:
                 return []
@@ -176,7 +208,7 @@ class Dispatcher:
         sent = 0
         for index, entry in enumerate(batch):
             if not await self._deliver(entry):
-                await self._release(batch[index + 1:])
+                await self._release(batch[index + 1 :])
                 break
             sent += 1
         return sent
