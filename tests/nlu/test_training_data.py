@@ -109,3 +109,11 @@ def test_sub_municipalities_are_synonyms_of_their_municipality() -> None:
     assert target["borgerhout"] == "Antwerpen"
     assert target["gentbrugge"] == "Gent"
     assert target["ixelles"] == "Elsene"
+
+
+def test_no_example_starts_with_a_slash() -> None:
+    # Rasa reads "/name" as an intent shortcut; the bot handles /commands before the NLU.
+    slashed = [
+        e for examples in examples_by_intent().values() for e in examples if e.startswith("/")
+    ]
+    assert slashed == []
