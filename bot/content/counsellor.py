@@ -182,17 +182,12 @@ class CounsellorTexts:
 
 def load(content_dir: Path) -> tuple[CounsellorTexts | None, list[Problem]]:
     """Load and check `counsellor.yml`; office hours and names come from `networks.yml`."""
-    from bot.content.loader import load_slots, relative, schema_problems
+    from bot.content.loader import load_checked, load_slots, relative
 
     path = content_dir / FILE
     display = relative(path, content_dir)
-    if not path.exists():
-        return None, [Problem(display, None, "file is missing", "restore it from git")]
-    doc, problems = load_yaml(path, display)
-    if doc is None:
-        return None, problems
-    problems += schema_problems(doc, content_dir / "schema" / "counsellor.schema.json", display)
-    if problems:
+    doc, problems = load_checked(content_dir, path, "counsellor.schema.json")
+    if doc is None or problems:
         return None, problems
     problems += _text_problems(doc, display)
     slots, _ = load_slots(content_dir)

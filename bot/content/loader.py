@@ -82,8 +82,10 @@ def _explain(error: Any) -> str:
             return f"a step needs exactly one of {', '.join(STEP_KINDS)} (found: {found})"
     if error.validator in {"additionalProperties", "unevaluatedProperties"}:
         message = str(error.message)
-        for prefix in ("Additional properties are not allowed",
-                       "Unevaluated properties are not allowed"):
+        for prefix in (
+            "Additional properties are not allowed",
+            "Unevaluated properties are not allowed",
+        ):
             message = message.replace(prefix, "unknown key")
         return message
     return str(error.message)
@@ -106,7 +108,7 @@ def _hint(error: Any) -> str:
 
 def load_texts(content_dir: Path) -> tuple[dict[str, str], list[Problem]]:
     """Load `texts.yml`."""
-    doc, problems = _load(content_dir, content_dir / "texts.yml", "texts.schema.json")
+    doc, problems = load_checked(content_dir, content_dir / "texts.yml", "texts.schema.json")
     texts = doc.data.get("texts", {}) if doc and not problems else {}
     return {str(k): str(v) for k, v in texts.items()}, problems
 
@@ -116,7 +118,7 @@ def load_slots(content_dir: Path) -> tuple[dict[str, SlotSpec], list[Problem]]:
     slots: dict[str, SlotSpec] = {}
     problems: list[Problem] = []
     for path in sorted(content_dir.glob("slots*.yml")):
-        doc, found = _load(content_dir, path, "slots.schema.json")
+        doc, found = load_checked(content_dir, path, "slots.schema.json")
         problems += found
         if doc is None or found:
             continue
@@ -146,7 +148,7 @@ def load_slots(content_dir: Path) -> tuple[dict[str, SlotSpec], list[Problem]]:
 
 def load_patterns(content_dir: Path) -> tuple[Patterns, list[Problem]]:
     """Load `patterns.yml`."""
-    doc, problems = _load(content_dir, content_dir / "patterns.yml", "patterns.schema.json")
+    doc, problems = load_checked(content_dir, content_dir / "patterns.yml", "patterns.schema.json")
     if doc is None or problems:
         return Patterns(), problems
     data = doc.data
@@ -179,7 +181,7 @@ def load_flows(content_dir: Path) -> tuple[dict[str, FlowSpec], list[Problem]]:
     flows: dict[str, FlowSpec] = {}
     problems: list[Problem] = []
     for path in sorted((content_dir / "flows").glob("*.yml")):
-        doc, found = _load(content_dir, path, "flows.schema.json")
+        doc, found = load_checked(content_dir, path, "flows.schema.json")
         problems += found
         if doc is None or found:
             continue
@@ -294,7 +296,10 @@ def _branches(
     return tuple(branches), problems
 
 
-def _load(content_dir: Path, path: Path, schema: str) -> tuple[YamlDoc | None, list[Problem]]:
+def load_checked(
+    content_dir: Path, path: Path, schema: str
+) -> tuple[YamlDoc | None, list[Problem]]:
+    """Load one content file: YAML syntax, then its JSON Schema (`schema` in content/schema)."""
     display = relative(path, content_dir)
     if not path.exists():
         return None, [Problem(display, None, "file is missing", "restore it from git")]
