@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+import signal
 from collections.abc import Iterable
 from functools import partial
 from typing import IO, Any
@@ -83,11 +83,16 @@ async def run_jsonl(service: ConversationService, stdin: IO[bytes], stdout: IO[s
 
 async def run_interactive(service: ConversationService, user: str = "console") -> None:
     """A chat in the terminal; buttons are numbered and can be chosen by typing the number."""
+    # asyncio.run turns the first Ctrl-C into a task cancellation, which cannot interrupt a
+    # blocking input(); here Ctrl-C should simply end the chat.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     last = (await service.handle(Inbound(CHANNEL, user, user, text="/start"))).messages
     _show(service, last)
     while True:
         try:
-            line = await asyncio.to_thread(input, "> ")
+            # Blocking on purpose: one person at a terminal, nothing else to run meanwhile, and
+            # Ctrl-C must interrupt input() itself (a thread would keep the process alive).
+            line = input("> ")  # noqa: ASYNC250
         except (EOFError, KeyboardInterrupt):
             print()
             return
