@@ -88,7 +88,8 @@ audit: $(STAMP)
 	@$(BIN)/python scripts/audit_dependencies.py
 
 bench: setup
-	@$(BIN)/python bench/run_all.py
+	@$(BIN)/python bench/nlu_bench.py
+	@$(BIN)/python -m bench.telegram_bench --seconds 20 --no-rate-limit
 
 clean:
 	rm -rf $(VENV) nlu/.venv nlu/models data .pytest_cache .mypy_cache .ruff_cache

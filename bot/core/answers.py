@@ -53,7 +53,7 @@ def interpret(
         return _maybe(parse_yes_no(content.patterns, norm, nlu))
     if slot.type == "location":
         place = find_place(content, text, nlu)
-        return None if place is None else Answer(str(place.municipality), place_slots(place))
+        return None if place is None else Answer(place_name(place), place_slots(place))
     if slot.type == "text" and not strict and (spec.free_text or not spec.buttons):
         return Answer(text.strip()[:MAX_FREE_TEXT])
     return None
@@ -126,10 +126,15 @@ def find_place(content: Content, text: str, nlu: NluResult | None) -> Any:
     return place_from_entities(content, nlu) or places.resolve(text) or places.find_in_text(text)
 
 
+def place_name(place: Any) -> str:
+    """The municipality, or the name as typed when only the province is known (a postcode)."""
+    return str(place.municipality or place.name)
+
+
 def place_slots(place: Any) -> dict[str, Any]:
     """The slots a known place fills."""
     return {
-        "municipality": place.municipality,
+        "municipality": place_name(place),
         "province": place.province,
         "network": place.network,
     }

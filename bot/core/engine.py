@@ -209,7 +209,7 @@ class _Run:
         self.slots.update(answers.place_slots(place))
         for slot in self.content.slots.values():
             if slot.type == "location" and slot.name not in self.slots:
-                self.slots[slot.name] = str(place.municipality)
+                self.slots[slot.name] = answers.place_name(place)
 
     def global_intent(self, text: str, nlu: NluResult | None) -> str | None:
         intents = self.patterns.global_intents
