@@ -109,6 +109,10 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
     return max(retry_after or 0.0, jittered)
 
 
+class _LostRace(Exception):
+    """Another replica leased some of the entries this pass wanted."""
+
+
 class Dispatcher:
     """Delivers due outbox entries through the sender registered for their destination kind."""
 
@@ -158,7 +162,16 @@ class Dispatcher:
         return sum(results)
 
     async def _claim_batches(self) -> list[list[OutboxEntry]]:
-        """Lease the leading due entries of every destination, urgent destinations first."""
+        """Lease the leading due entries of every destination, urgent destinations first.
+
+        All or nothing: when another replica leased some of them first, this pass leases none
+        (a partial lease would hold the others back until it expired)."""
+        try:
+            return await self._try_claim_batches()
+        except _LostRace:
+            return []  # the transaction rolled back: let the next pass sort it out
+
+    async def _try_claim_batches(self) -> list[list[OutboxEntry]]:
         now = utcnow()
         async with self.store.transaction() as session:
             rows = (
@@ -200,7 +213,7 @@ class Dispatcher:
                 .execution_options(synchronize_session=False)
             )
             if getattr(result, "rowcount", len(ids)) != len(ids):
-                return []  # another replica leased some of them: let the next pass sort it out
+                raise _LostRace  # another replica leased some of them: roll back ours too
             return batches
 
     async def _deliver_batch(self, batch: list[OutboxEntry]) -> int:
