@@ -14,7 +14,13 @@ from typing import Any
 
 import yaml
 
-from bot.content.safety import EXAMPLES_FILE, LabelledExample, load, read_examples, train_model
+from bot.content.safety import (
+    NLU_SET,
+    LabelledExample,
+    load,
+    train_model,
+    training_examples,
+)
 from bot.core.safety import Lexicon, ModelSignal, Verdict, screen
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +32,7 @@ DEFAULT_SETS = (
     ROOT / "tests" / "safety" / "redteam2.yml",
     ROOT / "tests" / "safety" / "redteam3.yml",
     ROOT / "tests" / "safety" / "redteam4.yml",
+    ROOT / "tests" / "safety" / "redteam5.yml",
 )
 
 
@@ -186,6 +193,7 @@ class FoldScore:
     first_run: str
 
 
+ALWAYS_TRAINED = frozenset({"editors", NLU_SET})  # never held out: no labelled test set
 _FIRST_RUN = re.compile(r"crisis\s+recall\s+(\d+/\d+\s*=\s*[\d.]+%)")
 
 
@@ -193,9 +201,9 @@ def cross_validate(content_dir: Path, lexicon: Lexicon) -> list[FoldScore]:
     """Train on every set but one and screen the one left out, for each set of the examples."""
     if lexicon.model is None:
         return []
-    examples, _ = read_examples(content_dir / EXAMPLES_FILE)
+    examples = training_examples(content_dir)
     rules_only = dataclasses.replace(lexicon, model=None)
-    names = sorted({e.set_name for e in examples} - {"editors"})
+    names = sorted({e.set_name for e in examples} - ALWAYS_TRAINED)
     scores = []
     for name in names:
         held = [e for e in examples if e.set_name == name]
@@ -276,11 +284,11 @@ def model_only_recall(content_dir: Path, lexicon: Lexicon) -> dict[str, tuple[fl
     """Per set: recall and false crisis rate of the model ALONE at the crisis threshold (LOSO)."""
     if lexicon.model is None:
         return {}
-    examples, _ = read_examples(content_dir / EXAMPLES_FILE)
+    examples = training_examples(content_dir)
     words = lexicon.normaliser.words
     threshold = lexicon.model.crisis_threshold
     result = {}
-    for name in sorted({e.set_name for e in examples} - {"editors"}):
+    for name in sorted({e.set_name for e in examples} - ALWAYS_TRAINED):
         model = train_model([e for e in examples if e.set_name != name], lexicon)
         held = [e for e in examples if e.set_name == name and e.label != "check"]
         hits = [(e, model.predict(words(e.text)).score >= threshold) for e in held]

@@ -73,6 +73,9 @@ class _Reader:
 
 
 EXAMPLES_FILE = "safety_examples.yml"
+NLU_EXAMPLES_FILE = "safety_nlu_examples.yml"
+NLU_SET = "nlu"  # set name of the messages from the NLU data (always used to train)
+_MODEL_FILES: dict[str, str | None] = {"examples": EXAMPLES_FILE, "nlu_examples": None}
 LABELS = ("crisis", "none", "check")
 _EXAMPLE_KEYS = frozenset({"text", "label", "category", "also", "set"})
 MIN_EXAMPLES = 5  # per label (crisis, none) and per category, or the model is not trained
@@ -199,11 +202,11 @@ def _with_model(
     """Train the learned second signal on the examples file named in `model:`."""
     data = r.mapping(settings, ("model",))
     for key in data:
-        if key not in ("examples", "check_threshold", "crisis_threshold", "note"):
+        if key not in ("examples", "nlu_examples", "check_threshold", "crisis_threshold", "note"):
             r.problem(
                 ("model", key),
                 f"unknown key '{key}'",
-                "allowed: examples, check_threshold, crisis_threshold",
+                "allowed: examples, nlu_examples, check_threshold, crisis_threshold",
             )
     thresholds = {}
     for key, default in (("check_threshold", 0.8), ("crisis_threshold", 0.95)):
@@ -218,14 +221,18 @@ def _with_model(
             "check_threshold is higher than crisis_threshold",
             "the check threshold must be the lower one",
         )
-    name = data.get("examples", EXAMPLES_FILE)
-    if not isinstance(name, str) or "/" in name or not name.endswith(".yml"):
-        r.problem(
-            ("model", "examples"), "'examples' must be a file name in content/ ending in .yml"
-        )
-        return lexicon, list(r.problems)
-    examples, problems = read_examples(content_dir / name)
+    names = {key: data.get(key, default) for key, default in _MODEL_FILES.items()}
+    for key, name in names.items():
+        if name is not None and (
+            not isinstance(name, str) or "/" in name or not name.endswith(".yml")
+        ):
+            r.problem(("model", key), f"'{key}' must be a file name in content/ ending in .yml")
+            return lexicon, list(r.problems)
+    examples, problems = read_examples(content_dir / names["examples"])
     problems = list(r.problems) + problems
+    if names["nlu_examples"] is not None:
+        everyday, more = read_nlu_examples(content_dir / names["nlu_examples"])
+        examples, problems = examples + everyday, problems + more
     if any(p.severity == "error" for p in problems):
         return lexicon, problems
     model = train_model(examples, lexicon)
@@ -241,6 +248,46 @@ def train_model(examples: list[LabelledExample], lexicon: Lexicon) -> SafetyMode
         for e in examples
         if e.label != "check"
     )
+
+
+def training_examples(content_dir: Path) -> list[LabelledExample]:
+    """Every example the model learns from: safety_examples.yml plus the NLU messages."""
+    examples, _ = read_examples(content_dir / EXAMPLES_FILE)
+    everyday = content_dir / NLU_EXAMPLES_FILE
+    return examples + (read_nlu_examples(everyday)[0] if everyday.exists() else [])
+
+
+def read_nlu_examples(path: Path) -> tuple[list[LabelledExample], list[Problem]]:
+    """Read content/safety_nlu_examples.yml (generated from the NLU data), set name `nlu`."""
+    display = f"content/{path.name}"
+    if not path.exists():
+        return [], [
+            Problem(
+                display,
+                None,
+                "file is missing; safety.yml `model: nlu_examples` names it",
+                "run: .venv/bin/python scripts/build_safety_examples.py",
+            )
+        ]
+    doc, problems = load_yaml(path, display)
+    if doc is None:
+        return [], problems
+    data = doc.data if isinstance(doc.data, Mapping) else {}
+    examples: list[LabelledExample] = []
+    for label in ("crisis", "none"):
+        items = data.get(label)
+        if not isinstance(items, list) or not all(isinstance(t, str | int) for t in items):
+            problems.append(
+                Problem(
+                    display,
+                    doc.lines.line((label,)),
+                    f"'{label}' must be a list of messages",
+                    "run: .venv/bin/python scripts/build_safety_examples.py",
+                )
+            )
+            continue
+        examples += [LabelledExample(str(t), label, None, (), NLU_SET) for t in items]
+    return examples, problems
 
 
 def read_examples(path: Path) -> tuple[list[LabelledExample], list[Problem]]:

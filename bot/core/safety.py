@@ -271,20 +271,32 @@ def screen(text: str, lexicon: Lexicon, nlu: NluResult | None = None) -> Verdict
     def harmless_seen() -> bool:
         return any(h.regex.search(t.text()[0]) for t in variants for h in lexicon.harmless)
 
+    def everyday_seen() -> bool:
+        """A harmless phrase, a frame (a game, a pillow fight, school) or a context (a joke)."""
+        if harmless_seen():
+            return True
+        tokens = variants[0]
+        joined, starts = tokens.text()
+        scan = _ConceptScan(tokens, joined, starts, lexicon)
+        return any(scan.hits(frame.family) for frame in lexicon.frames) or any(
+            context.regex.search(joined) for context in lexicon.contexts
+        )
+
     if nlu is not None:
         found = _with_nlu(found, nlu, lexicon.nlu, harmless_seen())
     if lexicon.model is None:
         return found
-    return _with_model(found, variants[0], lexicon.model, harmless_seen)
+    return _with_model(found, variants[0], lexicon.model, everyday_seen)
 
 
 def _with_model(
-    found: Verdict, tokens: Tokens, signal: ModelSignal, harmless_seen: Callable[[], bool]
+    found: Verdict, tokens: Tokens, signal: ModelSignal, everyday_seen: Callable[[], bool]
 ) -> Verdict:
     """The model may raise `none`; it leaves a rule's `check` alone (it cannot see negation).
 
-    Over a harmless phrase of the lexicon ("dood van het lachen") it asks at most the check
-    question.
+    Where the rules see everyday language (a harmless phrase such as "dood van het lachen", a
+    frame such as a game or a pillow fight, a joke marker) it asks at most the check question:
+    the rules know why such a message is not a crisis, the model does not.
     """
     if found.level != "none":
         return found
@@ -293,7 +305,7 @@ def _with_model(
         return found
     category = Category(prediction.category)
     rule = f"model:{category}"
-    if prediction.score >= signal.crisis_threshold and not harmless_seen():
+    if prediction.score >= signal.crisis_threshold and not everyday_seen():
         return Verdict("crisis", category, rule)
     return Verdict("check", category, rule)
 

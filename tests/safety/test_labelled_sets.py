@@ -66,6 +66,7 @@ RED_TEAM = {
     "redteam2.yml": (60, 60),
     "redteam3.yml": (150, 150),
     "redteam4.yml": (80, 80),
+    "redteam5.yml": (400, 400),
 }
 
 

@@ -6,10 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.safety import load, read_examples, train_model
-from bot.core.safety import Lexicon, screen
+from dataclasses import replace
+
+from bot.content.safety import (
+    EXAMPLES_FILE,
+    NLU_EXAMPLES_FILE,
+    load,
+    read_examples,
+    read_nlu_examples,
+    train_model,
+)
+from bot.core.safety import Lexicon, ModelSignal, screen
+from bot.nlu.corpus import render_safety_corpus
 from bot.safety_report import cross_validate, main, model_only_recall, read_cases
 from tests.safety.conftest import CONTENT_DIR, SETS_DIR
+
+NLU_DATA = CONTENT_DIR.parent / "nlu" / "data"
 from tests.safety.test_lexicon_file import MINIMAL
 
 TOY_EXAMPLES = (
@@ -144,7 +156,7 @@ def test_the_real_model_loads_fast_and_screens_fast(tmp_path: Path, lexicon: Lex
 @pytest.mark.slow
 def test_leave_one_set_out_figures_do_not_regress(lexicon: Lexicon) -> None:
     alone = model_only_recall(CONTENT_DIR, lexicon)
-    assert len(alone) == 7
+    assert len(alone) == 8
     assert sum(r for r, _ in alone.values()) / len(alone) >= 0.37, alone
     assert min(r for r, _ in alone.values()) >= 0.24, alone
     scores = cross_validate(CONTENT_DIR, lexicon)
@@ -161,3 +173,62 @@ def test_the_report_command_prints_the_cross_validation_table(
     assert main(["--cv"]) == 0
     out = capsys.readouterr().out
     assert "Leave-one-set-out" in out and "redteam4" in out and "model alone" in out
+
+
+def test_the_nlu_messages_in_content_are_those_of_the_nlu_training_data() -> None:
+    expected = render_safety_corpus(NLU_DATA)
+    actual = (CONTENT_DIR / NLU_EXAMPLES_FILE).read_text(encoding="utf-8")
+    assert actual == expected, "run: .venv/bin/python scripts/build_safety_examples.py"
+
+
+def test_everyday_answers_do_not_get_the_crisis_reply(lexicon: Lexicon) -> None:
+    # Once the model learned only from crisis lines and hard cases (hyperbole), so short
+    # everyday answers scored as a crisis: "denk het niet" got the Zelfmoordlijn reply.
+    for text in (
+        "denk het niet",
+        "nee eigenlijk niet",
+        "ik wil iemand spreken",
+        "i want to talk to someone",
+        "verwijder alles van mij",
+        "niemand snapt mij",
+        "mijn vrienden hebben mij gedropt",
+    ):
+        assert screen(text, lexicon).level != "crisis", text
+
+
+def test_everyday_messages_the_model_never_saw_rarely_get_a_crisis_reply(
+    lexicon: Lexicon,
+) -> None:
+    """Hold out every fifth NLU message, train on the rest, screen the held-out ones."""
+    assert lexicon.model is not None
+    safety, _ = read_examples(CONTENT_DIR / EXAMPLES_FILE)
+    nlu, problems = read_nlu_examples(CONTENT_DIR / NLU_EXAMPLES_FILE)
+    assert problems == []
+    held, trained = nlu[::5], [e for i, e in enumerate(nlu) if i % 5]
+    signal = ModelSignal(
+        train_model(safety + trained, lexicon),
+        lexicon.model.check_threshold,
+        lexicon.model.crisis_threshold,
+    )
+    fold = replace(lexicon, model=signal)
+    everyday = [screen(e.text, fold).level for e in held if e.label == "none"]
+    crisis = [screen(e.text, fold).level for e in held if e.label == "crisis"]
+    assert len(everyday) > 800 and len(crisis) > 100
+    assert everyday.count("crisis") / len(everyday) <= 0.01
+    assert (everyday.count("crisis") + everyday.count("check")) / len(everyday) <= 0.03
+    assert sum(level != "none" for level in crisis) / len(crisis) >= 0.90
+
+
+def test_a_missing_or_malformed_nlu_examples_file_is_a_problem(tmp_path: Path) -> None:
+    model = "model: {nlu_examples: safety_nlu_examples.yml, check_threshold: 0.6}\n"
+    lexicon, problems = load(toy(tmp_path, model=model))
+    assert lexicon is None
+    assert any("safety_nlu_examples.yml" in p.render() and "missing" in p.message
+               for p in problems)
+    (tmp_path / "safety_nlu_examples.yml").write_text("crisis: hallo\nnone: [a, b]\n")
+    lexicon, problems = load(tmp_path)
+    assert lexicon is None
+    assert any("'crisis' must be a list" in p.message for p in problems)
+    (tmp_path / "safety_nlu_examples.yml").write_text("crisis: [ik wil weg]\nnone: [hallo]\n")
+    lexicon, problems = load(tmp_path)
+    assert lexicon is not None and lexicon.model is not None, problems
