@@ -33,6 +33,7 @@ DEFAULT_SETS = (
     ROOT / "tests" / "safety" / "redteam3.yml",
     ROOT / "tests" / "safety" / "redteam4.yml",
     ROOT / "tests" / "safety" / "redteam5.yml",
+    ROOT / "tests" / "safety" / "heldout5.yml",
 )
 
 

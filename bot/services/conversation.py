@@ -116,9 +116,13 @@ class ConversationService:
             return None, None
         verdict = screen(text, lexicon) if lexicon is not None else None
         if text.startswith("/") and len(text) > 1:
-            # Commands are screened too: "/ik wil dood" is a pupil in danger, not a typo.
+            # Commands are screened too: "/ik wil dood" is a pupil in danger, not a typo. A
+            # known command on its own ("/help", "/stop") is the bot's own menu, not a message.
             name, _, argument = text[1:].partition(" ")
-            return CommandGiven(name.split("@", 1)[0].lower(), argument.strip()[:64]), verdict
+            command = CommandGiven(name.split("@", 1)[0].lower(), argument.strip()[:64])
+            if command.name in self.content.patterns.commands and not command.argument:
+                verdict = None
+            return command, verdict
         nlu: NluResult | None = None
         degraded = False
         if self.nlu is not None and text.strip():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.content.safety import read_examples
 from bot.core.safety import Lexicon
 from bot.safety_report import Case, Score, evaluate, first_run_note, main, read_cases
 from tests.safety.conftest import SETS_DIR
@@ -67,6 +68,7 @@ RED_TEAM = {
     "redteam3.yml": (150, 150),
     "redteam4.yml": (80, 80),
     "redteam5.yml": (400, 400),
+    "heldout5.yml": (200, 150),
 }
 
 
@@ -125,3 +127,24 @@ def test_the_report_keeps_the_first_untuned_held_out_figures_visible(
     out = capsys.readouterr().out
     assert out.count("FIRST RUN") == 2
     assert "NO LONGER INDEPENDENT" in out
+
+
+# A blind yardstick (tests/safety/blind/): never tuned on, not in the model's examples. Its
+# first-run figures are the honest estimate for messages nobody has written yet; a change to
+# the lexicon or the model must not make them worse.
+BLIND = SETS_DIR / "blind" / "heldout6.yml"
+
+
+def test_the_blind_yardstick_does_not_regress(lexicon: Lexicon) -> None:
+    score = evaluate("heldout6", list(read_cases(BLIND)), lexicon)
+    assert score.recall >= 0.73, score.crisis_missed
+    assert score.false_positive_rate <= 0.01, score.false_crisis
+    assert len(score.safe_checked) / score.safe_total <= 0.06, score.safe_checked
+
+
+def test_the_blind_yardstick_is_not_among_the_model_examples() -> None:
+    examples, _ = read_examples(SETS_DIR.parent.parent / "content" / "safety_examples.yml")
+    blind = {case.text for case in read_cases(BLIND)}
+    assert "heldout6" not in {e.set_name for e in examples}
+    # a few everyday phrases occur in other sets too ("soms wil ik gewoon verdwijnen")
+    assert len(blind & {e.text for e in examples}) <= len(blind) // 100

@@ -161,6 +161,30 @@ async def test_hyperbole_gets_no_crisis_reply_and_no_alert(app: App) -> None:
     assert await alerts(app) == []
 
 
+async def test_a_known_command_alone_is_the_menu_but_a_command_with_words_is_screened(
+    app: App,
+) -> None:
+    pupil = Pupil(app)
+    await pupil.send("/start")
+    for command in ("/help", "/stop", "/privacy"):
+        handled = await pupil.send(command)
+        assert handled.safety is None, command
+    assert "1813" not in pupil.texts and "112" not in " ".join(pupil.texts)
+    handled = await pupil.send("/help ik wil dood")
+    assert handled.safety == "crisis"
+    handled = await pupil.send("/ikwildood")
+    assert handled.safety == "crisis"
+    assert len(await alerts(app)) == 2
+
+
+async def test_a_bare_help_gets_the_check_question_not_the_emergency_reply(app: App) -> None:
+    pupil = Pupil(app)
+    await pupil.send("/start")
+    handled = await pupil.send("help")
+    assert handled.safety == "check"
+    assert await alerts(app) == []
+
+
 async def test_an_unclear_line_gets_the_gentle_check_question_without_alert(app: App) -> None:
     pupil = Pupil(app)
     await pupil.send("/start")
