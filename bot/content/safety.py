@@ -260,16 +260,9 @@ def training_examples(content_dir: Path) -> list[LabelledExample]:
 def read_nlu_examples(path: Path) -> tuple[list[LabelledExample], list[Problem]]:
     """Read content/safety_nlu_examples.yml (generated from the NLU data), set name `nlu`."""
     display = f"content/{path.name}"
-    if not path.exists():
-        return [], [
-            Problem(
-                display,
-                None,
-                "file is missing; safety.yml `model: nlu_examples` names it",
-                "run: .venv/bin/python scripts/build_safety_examples.py",
-            )
-        ]
-    doc, problems = load_yaml(path, display)
+    doc, problems = _examples_file(
+        path, "`model: nlu_examples`", "run: .venv/bin/python scripts/build_safety_examples.py"
+    )
     if doc is None:
         return [], problems
     data = doc.data if isinstance(doc.data, Mapping) else {}
@@ -290,19 +283,21 @@ def read_nlu_examples(path: Path) -> tuple[list[LabelledExample], list[Problem]]
     return examples, problems
 
 
+def _examples_file(path: Path, named_by: str, hint: str) -> tuple[YamlDoc | None, list[Problem]]:
+    """Load an examples file; a missing file is a problem that says how to get it back."""
+    display = f"content/{path.name}"
+    if not path.exists():
+        missing = f"file is missing; safety.yml {named_by} names it"
+        return None, [Problem(display, None, missing, hint)]
+    return load_yaml(path, display)
+
+
 def read_examples(path: Path) -> tuple[list[LabelledExample], list[Problem]]:
     """Read and check content/safety_examples.yml; every problem with its line."""
     display = f"content/{path.name}"
-    if not path.exists():
-        return [], [
-            Problem(
-                display,
-                None,
-                "file is missing; safety.yml `model:` names it",
-                "restore it from git or remove the `model:` section",
-            )
-        ]
-    doc, problems = load_yaml(path, display)
+    doc, problems = _examples_file(
+        path, "`model:`", "restore it from git or remove the `model:` section"
+    )
     if doc is None:
         return [], problems
 

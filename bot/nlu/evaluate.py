@@ -33,7 +33,7 @@ def evaluate(
     for directory in (cv_dir, holdout_dir, work):
         shutil.rmtree(directory, ignore_errors=True)
 
-    report(f"nlu: {folds}-fold cross-validation (about {folds * 2} minutes)")
+    report(f"nlu: {folds}-fold cross-validation (about {folds * 5} minutes on 2 cores)")
     _run_with_progress(
         [
             rasa,
