@@ -110,7 +110,7 @@ def build_application(settings: Settings, app: App) -> Application:  # type: ign
         builder = builder.base_url(base).base_file_url(_file_url(base))
     application = builder.concurrent_updates(PerChatProcessor()).build()
     channel = TelegramChannel(app.service, app.handoff, app.content.text("only_private_chats"),
-                              app.content.text("busy_retry"))
+                              app.content.text("busy_retry"), app.content.text("error_generic"))
     private = filters.ChatType.PRIVATE
     counsellor = CounsellorChat(app.handoff)
     application.add_handlers([

@@ -94,11 +94,12 @@ class TelegramChannel:
     """The callbacks registered on the PTB Application."""
 
     def __init__(self, service: ConversationService, handoff: HandoffService,
-                 only_private_text: str, busy_text: str = "") -> None:
+                 only_private_text: str, busy_text: str = "", error_text: str = "") -> None:
         self.service = service
         self.handoff = handoff
         self.only_private_text = only_private_text
         self.busy_text = busy_text
+        self.error_text = error_text
         self._left: dict[int, float] = {}
 
     async def _handle(self, inbound: Inbound, context: Context) -> None:
@@ -107,12 +108,21 @@ class TelegramChannel:
         PTB has already acknowledged the update to Telegram, so giving up would lose it: the
         per-chat processor keeps this chat's later updates waiting behind this one meanwhile.
         """
-        async def tell_busy() -> None:
-            if self.busy_text:
+        async def tell(text: str) -> None:
+            if text:
                 with contextlib.suppress(TelegramError):
-                    await context.bot.send_message(int(inbound.address), self.busy_text)
+                    await context.bot.send_message(int(inbound.address), text)
 
-        _, waited = await wait_for_store(partial(self.service.handle, inbound), tell_busy)
+        try:
+            _, waited = await wait_for_store(
+                partial(self.service.handle, inbound), partial(tell, self.busy_text)
+            )
+        except Exception:
+            # A bug, not an outage. The update is acknowledged already, so at least tell the
+            # pupil (the text names 1813 and 112, in case this was a cry for help); the error
+            # handler logs the failure.
+            await tell(self.error_text)
+            raise
         if waited:
             log.warning("pupil message handled after a database outage (or given up)")
 
