@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 from collections.abc import Iterable
 from functools import partial
@@ -11,6 +12,8 @@ from typing import IO, Any
 from bot.core.actions import Message
 from bot.services.conversation import ConversationService, Inbound
 from bot.services.guard import PATIENCE, wait_for_store
+
+log = logging.getLogger(__name__)
 
 CHANNEL = "console"
 MAX_LINE = 64_000
@@ -68,9 +71,17 @@ async def run_jsonl(service: ConversationService, stdin: IO[bytes], stdout: IO[s
         )
         # privacy-engineer: wait for the database instead of losing the message; the reply then
         # starts with the honest busy_retry text.
-        handled, waited = await wait_for_store(
-            partial(service.handle, inbound), patience=patience
-        )
+        try:
+            handled, waited = await wait_for_store(
+                partial(service.handle, inbound), patience=patience
+            )
+        except Exception:
+            # A bug, not bad input: say so kindly (with 1813 and 112) and go on with the next
+            # line; the log has the traceback, never the text.
+            log.exception("a JSONL message failed")
+            reply = Message(service.content.text("error_generic"))
+            _emit(stdout, {"user": request["user"], "replies": [reply.to_json()]})
+            continue
         if handled is None:
             _emit(stdout, {"user": request["user"],
                            "error": "database unavailable: message not handled, send it again"})
