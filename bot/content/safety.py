@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -725,7 +726,9 @@ def _nlu(r: _Reader, data: Mapping[str, Any]) -> NluSignal:
     values = {}
     for key in ("check_threshold", "crisis_threshold"):
         value = data.get(key, getattr(default, key))
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        if key == "crisis_threshold" and value == "never":
+            value = math.inf  # the NLU alone never gives the crisis reply, at most the check
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
             r.problem(("nlu", key), f"'{key}' must be a number between 0 and 1")
             value = getattr(default, key)
         values[key] = float(value)

@@ -173,3 +173,12 @@ def test_a_dollar_marks_the_end_of_the_message_and_only_there(tmp_path: Path) ->
     lexicon, problems = load(write(tmp_path, broken))
     assert lexicon is None
     assert any("'$'" in p.message for p in problems)
+
+
+def test_the_nlu_crisis_threshold_may_be_never(tmp_path: Path) -> None:
+    text = MINIMAL.replace("crisis_threshold: 0.8", "crisis_threshold: never")
+    lexicon, problems = load(write(tmp_path, text))
+    assert lexicon is not None, problems
+    assert lexicon.nlu.crisis_threshold == float("inf")
+    bad = MINIMAL.replace("crisis_threshold: 0.8", "crisis_threshold: sometimes")
+    assert load(write(tmp_path, bad))[0] is None

@@ -115,12 +115,13 @@ def nlu(confidence: float, intent: str = "crisis") -> NluResult:
     return NluResult(intent, confidence)
 
 
-def test_the_nlu_alone_raises_to_check_at_the_low_threshold(lexicon: Lexicon) -> None:
+def test_the_nlu_alone_raises_to_check_but_never_to_a_crisis_reply(lexicon: Lexicon) -> None:
+    # Measured: Rasa is very sure of itself on hyperbole, so alone it only asks (safety.yml).
     text = "het gaat niet zo goed met mij"
     assert screen(text, lexicon).level == "none"
     assert screen(text, lexicon, nlu(lexicon.nlu.check_threshold)).level == "check"
-    strong = screen(text, lexicon, nlu(0.95))
-    assert (strong.level, strong.rule) == ("crisis", "nlu:crisis")
+    strong = screen(text, lexicon, nlu(0.999))
+    assert (strong.level, strong.rule) == ("check", "nlu:crisis")
 
 
 def test_the_nlu_never_lowers_a_lexicon_crisis(lexicon: Lexicon) -> None:
@@ -129,11 +130,11 @@ def test_the_nlu_never_lowers_a_lexicon_crisis(lexicon: Lexicon) -> None:
 
 
 def test_the_nlu_raises_a_lexicon_check_to_crisis(lexicon: Lexicon) -> None:
-    assert screen("alles is zinloos", lexicon, nlu(0.5)).level == "crisis"
+    assert screen("alles is zinloos", lexicon, nlu(lexicon.nlu.check_threshold)).level == "crisis"
 
 
 def test_the_nlu_cannot_turn_a_known_hyperbole_into_a_crisis(lexicon: Lexicon) -> None:
-    assert screen("ik ga dood van het lachen", lexicon, nlu(0.99)).level == "check"
+    assert screen("ik ga dood van het lachen", lexicon, nlu(0.99)).level != "crisis"
     assert screen("ik ga dood van het lachen", lexicon, nlu(0.5)).level == "none"
 
 
