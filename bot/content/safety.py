@@ -229,11 +229,8 @@ def _with_model(
         ):
             r.problem(("model", key), f"'{key}' must be a file name in content/ ending in .yml")
             return lexicon, list(r.problems)
-    examples, problems = read_examples(content_dir / names["examples"])
+    examples, problems = _read_training(content_dir, names["examples"], names["nlu_examples"])
     problems = list(r.problems) + problems
-    if names["nlu_examples"] is not None:
-        everyday, more = read_nlu_examples(content_dir / names["nlu_examples"])
-        examples, problems = examples + everyday, problems + more
     if any(p.severity == "error" for p in problems):
         return lexicon, problems
     model = train_model(examples, lexicon)
@@ -253,9 +250,18 @@ def train_model(examples: list[LabelledExample], lexicon: Lexicon) -> SafetyMode
 
 def training_examples(content_dir: Path) -> list[LabelledExample]:
     """Every example the model learns from: safety_examples.yml plus the NLU messages."""
-    examples, _ = read_examples(content_dir / EXAMPLES_FILE)
-    everyday = content_dir / NLU_EXAMPLES_FILE
-    return examples + (read_nlu_examples(everyday)[0] if everyday.exists() else [])
+    everyday = NLU_EXAMPLES_FILE if (content_dir / NLU_EXAMPLES_FILE).exists() else None
+    return _read_training(content_dir, EXAMPLES_FILE, everyday)[0]
+
+
+def _read_training(
+    content_dir: Path, examples_file: str, nlu_file: str | None
+) -> tuple[list[LabelledExample], list[Problem]]:
+    examples, problems = read_examples(content_dir / examples_file)
+    if nlu_file is not None:
+        everyday, more = read_nlu_examples(content_dir / nlu_file)
+        examples, problems = examples + everyday, problems + more
+    return examples, problems
 
 
 def read_nlu_examples(path: Path) -> tuple[list[LabelledExample], list[Problem]]:

@@ -114,15 +114,14 @@ class ConversationService:
             return ButtonPressed(inbound.button[:256]), None
         if inbound.media is not None or text is None:
             return None, None
-        verdict = screen(text, lexicon) if lexicon is not None else None
         if text.startswith("/") and len(text) > 1:
             # Commands are screened too: "/ik wil dood" is a pupil in danger, not a typo. A
             # known command on its own ("/help", "/stop") is the bot's own menu, not a message.
             name, _, argument = text[1:].partition(" ")
             command = CommandGiven(name.split("@", 1)[0].lower(), argument.strip()[:64])
-            if command.name in self.content.patterns.commands and not command.argument:
-                verdict = None
-            return command, verdict
+            menu = command.name in self.content.patterns.commands and not command.argument
+            return command, None if menu or lexicon is None else screen(text, lexicon)
+        verdict = screen(text, lexicon) if lexicon is not None else None
         nlu: NluResult | None = None
         degraded = False
         if self.nlu is not None and text.strip():

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from bot.core.nlu import ENTITIES, INTENTS
+from bot.nlu import corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 NLU = ROOT / "nlu"
@@ -26,9 +27,7 @@ BIG_INTENTS = (
 
 def plain(example: str) -> str:
     """The example as a pupil would type it: annotations removed, spaces and case folded."""
-    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", example)
-    text = re.sub(r"\[([^\]]+)\]\{[^}]+\}", r"\1", text)
-    return " ".join(text.lower().split())
+    return corpus.plain(example).lower()
 
 
 @functools.cache

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import App, build
 from bot.content.loader import load_content
 from bot.content.model import Content
+from bot.settings import Settings
 from tests.support.fake_bot_api import FakeBotApi
 from tests.telegram.content import usable_content
 from tests.telegram.process import BotProcess
@@ -92,3 +94,13 @@ def content(content_dir: Path) -> Content:
     loaded, problems = load_content(content_dir)
     assert loaded is not None, problems
     return loaded
+
+
+@pytest.fixture
+async def app(api: FakeBotApi, tmp_path: Path, content_dir: Path) -> AsyncIterator[App]:
+    """An in-process application wired to the fake server (for PTB objects in the test)."""
+    built = await build(Settings.from_env(bot_env(api, tmp_path / "data", content_dir)))
+    try:
+        yield built
+    finally:
+        await built.close()

@@ -7,8 +7,6 @@ case the message was a cry for help. Real PTB objects against the fake Bot API o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,21 +14,10 @@ import pytest
 from telegram import Bot, Update
 
 from bot.adapters.telegram_updates import TelegramChannel
-from bot.bootstrap import App, build
-from bot.settings import Settings
+from bot.bootstrap import App
 from tests.support.fake_bot_api import FakeBotApi
-from tests.telegram.conftest import bot_env
 
 PUPIL = 5150001
-
-
-@pytest.fixture
-async def app(api: FakeBotApi, tmp_path: Path, content_dir: Path) -> AsyncIterator[App]:
-    built = await build(Settings.from_env(bot_env(api, tmp_path / "data", content_dir)))
-    try:
-        yield built
-    finally:
-        await built.close()
 
 
 def _update(bot: Bot, text: str) -> Update:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -16,23 +15,12 @@ from bot.adapters.telegram_sender import (
     split_text,
     utf16_len,
 )
-from bot.bootstrap import App, build
+from bot.bootstrap import App
 from bot.errors import DeliveryRejected, RetryLater
 from bot.services.conversation import Inbound
-from bot.settings import Settings
 from tests.support.fake_bot_api import FakeBotApi
-from tests.telegram.conftest import bot_env
 
 CHAT = "-100123"
-
-
-@pytest.fixture
-async def app(api: FakeBotApi, tmp_path: Path, content_dir: Path) -> AsyncIterator[App]:
-    built = await build(Settings.from_env(bot_env(api, tmp_path / "data", content_dir)))
-    try:
-        yield built
-    finally:
-        await built.close()
 
 
 @pytest.fixture
