@@ -67,8 +67,9 @@ class RasaServer:
             str(self.project.rasa()),
             "run",
             "--enable-api",
-            "--auth-token",
-            self.token,
+            # one argument with "=": a token may start with "-" (token_urlsafe), which argparse
+            # would otherwise read as an option ("expected one argument")
+            f"--auth-token={self.token}",
             "--interface",
             HOST,
             "--port",
