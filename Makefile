@@ -59,7 +59,7 @@ content-check: $(STAMP)
 
 lint: $(STAMP)
 	@echo "lint: ruff"
-	@$(BIN)/ruff check bot tests bench
+	@$(BIN)/ruff check bot tests bench nlu/wegwijs_nlu
 
 typecheck: $(STAMP)
 	@echo "types: mypy --strict bot/"

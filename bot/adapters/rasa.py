@@ -155,6 +155,7 @@ def to_result(payload: Mapping[str, Any]) -> NluResult:
     entities = tuple(
         Entity(str(e["entity"]), str(e["value"]), _entity_text(payload, e))
         for e in payload.get("entities") or ()
+        if str(e.get("value") or "").strip()
     )
     return NluResult(name, confidence, entities, ranking)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.errors import WegwijsError
 
 TRAINING_INPUTS = ("config.yml", "domain.yml")
+COMPONENTS = "wegwijs_nlu"  # our own Rasa components (Python package in nlu/)
 MODEL_PREFIX = "nlu-"
 
 
@@ -73,9 +74,10 @@ class NluProject:
         return path
 
     def training_files(self) -> list[Path]:
-        """The files whose content decides the trained model: config, domain and data."""
+        """The files whose content decides the trained model: config, domain, data, components."""
         files = [self.root / name for name in TRAINING_INPUTS]
         files += sorted(p for p in (self.root / "data").rglob("*") if p.suffix in (".yml", ".yaml"))
+        files += sorted((self.root / COMPONENTS).glob("*.py"))
         return files
 
     def fingerprint(self) -> str:

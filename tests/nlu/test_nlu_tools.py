@@ -37,6 +37,15 @@ def test_fingerprint_changes_with_training_data_only(project: NluProject) -> Non
     assert project.fingerprint() != before
 
 
+def test_fingerprint_changes_with_our_rasa_components(project: NluProject) -> None:
+    components = project.root / "wegwijs_nlu"
+    components.mkdir()
+    (components / "classifier.py").write_text("A = 1\n", encoding="utf-8")
+    before = project.fingerprint()
+    (components / "classifier.py").write_text("A = 2\n", encoding="utf-8")
+    assert project.fingerprint() != before
+
+
 def test_train_skips_when_a_model_for_the_fingerprint_exists(project: NluProject) -> None:
     model = project.model_for(project.fingerprint())
     model.parent.mkdir()
