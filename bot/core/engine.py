@@ -36,6 +36,9 @@ class Outcome:
     state: State
     messages: tuple[Message, ...]
     effects: tuple[Effect, ...] = ()
+    # For each effect, how many of `messages` came before it: what the effect adds (a
+    # handoff's waiting text) goes there, before a question the flow asks again after it.
+    effect_at: tuple[int, ...] = ()
 
 
 def _handoff(call: BuiltinCall) -> BuiltinResult:
@@ -97,6 +100,8 @@ class _Run:
         self.history = list(state.history)
         self.messages: list[Message] = []
         self.effects: list[Effect] = []
+        self.effect_at: list[int] = []
+        self._unplaced: list[tuple[int, int]] = []  # (effect index, stack depth at its action)
         self._builtins: Mapping[str, Builtin] | None = None
         self.degraded = False
 
@@ -104,7 +109,17 @@ class _Run:
         state = State(
             tuple(self.stack), self.slots, self.misses, tuple(self.history[-HISTORY_LIMIT:])
         )
-        return Outcome(state, tuple(self.messages), tuple(self.effects))
+        self._place_effects(everything=True)
+        return Outcome(state, tuple(self.messages), tuple(self.effects), tuple(self.effect_at))
+
+    def _place_effects(self, everything: bool = False) -> None:
+        """Fix where an effect's messages go: after the flow that ran its action has finished
+        (so a handoff's waiting text comes before the question of the flow it interrupted),
+        or at the end of the turn."""
+        for index, depth in list(self._unplaced):
+            if everything or len(self.stack) < depth:
+                self.effect_at[index] = len(self.messages)
+                self._unplaced.remove((index, depth))
 
     # --- entry points -------------------------------------------------------------------
 
@@ -310,6 +325,7 @@ class _Run:
 
     def reask(self, idle_menu: bool = False) -> None:
         """Ask the waiting question again, or offer the menu when idle."""
+        self._place_effects()
         frame = self.stack[-1] if self.stack else None
         spec = self._step(frame) if frame else None
         if spec is not None and spec.kind == "ask" and frame is not None:
@@ -380,7 +396,10 @@ class _Run:
                 self.slots.pop(name, None)
             else:
                 self.slots[name] = value
-        self.effects.extend(result.effects)
+        for effect in result.effects:
+            self._unplaced.append((len(self.effects), len(self.stack)))
+            self.effects.append(effect)
+            self.effect_at.append(len(self.messages))
         if any(isinstance(e, ForgetPupil) for e in result.effects):
             self.slots.clear()
             self.history.clear()
@@ -415,6 +434,7 @@ class _Run:
     # --- output -------------------------------------------------------------------------
 
     def emit_question(self, flow: str, spec: StepSpec) -> None:
+        self._place_effects()
         texts = [fill(t, self.slots) for t in spec.texts] or [""]
         for text in texts[:-1]:
             self.say(text)

@@ -184,14 +184,20 @@ class ConversationService:
             outcome = engine.Outcome(state, ())
         else:
             outcome = engine.step(self.content, state, event)
+        start = len(messages)
         messages += outcome.messages
         state = outcome.state
         erased = False  # privacy-engineer: nothing of an erased pupil goes back in the transcript
-        for effect in outcome.effects:
+        for effect, at in zip(outcome.effects, outcome.effect_at, strict=True):
             if isinstance(effect, RequestHandoff):
-                messages += await self.handoff.open_case(
+                # the waiting text follows the step that asked for a person, before a
+                # question the flow asks again
+                waiting = await self.handoff.open_case(
                     session, pupil_id, state, effect.kind, effect.priority
                 )
+                position = start + at
+                messages[position:position] = waiting
+                start += len(waiting)
             elif isinstance(effect, ForgetPupil):
                 await self._erase(session, pupil_id)
                 state = State(stack=state.stack)

@@ -168,6 +168,11 @@ class PupilChat:
     def texts(self) -> list[str]:
         return [m.text for m in self.last.messages] if self.last else []
 
+    def button(self, title: str) -> str:
+        """The payload of the button with this title in the last replies."""
+        assert self.last is not None
+        return next(b.payload for m in self.last.messages for b in m.buttons if b.title == title)
+
     async def set_slots(self, **slots: Any) -> None:
         """Prime the conversation state (as if the pupil had answered these questions)."""
         async with self.app.store.pupil_transaction(self.id) as session:

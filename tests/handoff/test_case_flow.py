@@ -72,7 +72,7 @@ async def test_summary_consent_shares_answers_but_not_the_pupils_own_words(
 ) -> None:
     pupil = PupilChat(happ)
     await pupil.ask_for_a_person("summary", **ANSWERS)
-    assert pupil.texts[-1].startswith("De begeleiders van Limburg zijn er nu")
+    assert any(t.startswith("De begeleiders van Limburg zijn er nu") for t in pupil.texts)
     await drain(happ, dispatcher)
     [notice] = group.to(GROUP)
     assert "Leeftijd: 16" in notice.text and "(0-10): 7" in notice.text
@@ -243,9 +243,8 @@ async def test_pupil_can_withdraw_while_waiting(
     happ: App, dispatcher: Dispatcher, group: RecordingSender
 ) -> None:
     pupil = PupilChat(happ)
-    handled = await pupil.ask_for_a_person("summary", **ANSWERS)
-    cancel = handled.messages[-1].buttons[0].payload
-    await pupil.press(cancel)
+    await pupil.ask_for_a_person("summary", **ANSWERS)
+    await pupil.press(pupil.button("Vraag intrekken"))
     assert "ingetrokken" in pupil.texts[0]
     await drain(happ, dispatcher)
     assert (await cases(happ))[0].status == "cancelled"

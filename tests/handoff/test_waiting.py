@@ -54,8 +54,23 @@ def test_when_says_today_tomorrow_or_the_day(happ: App) -> None:
 async def test_in_office_hours_the_pupil_hears_how_long_it_usually_takes(happ: App) -> None:
     pupil = PupilChat(happ)
     handled = await pupil.ask_for_a_person("none", network="limburg")
-    assert "binnen 30 minuten" in pupil.texts[-1]
-    assert handled.messages[-1].buttons[0].title == "Vraag intrekken"
+    [waiting] = [m for m in handled.messages if "binnen 30 minuten" in m.text]
+    assert [b.title for b in waiting.buttons] == ["Vraag intrekken"]
+
+
+async def test_waiting_text_follows_the_request_and_precedes_the_question_asked_again(
+    happ: App,
+) -> None:
+    """Asked mid-flow: confirmation, then when to expect an answer, then the flow goes on."""
+    pupil = PupilChat(happ)
+    await pupil.say("/start")
+    await pupil.press("!intent:ask_human")
+    await pupil.press("handoff.consent:summary")
+    texts = pupil.texts
+    confirmed = next(i for i, t in enumerate(texts) if "doorgegeven" in t)
+    waiting = next(i for i, t in enumerate(texts) if "binnen 30 minuten" in t)
+    assert confirmed < waiting < len(texts) - 1
+    assert texts[-1].endswith("Waarover wil je praten?")
 
 
 async def test_outside_office_hours_the_pupil_hears_when_and_what_meanwhile(happ: App) -> None:
