@@ -325,12 +325,12 @@ class _Run:
 
     def reask(self, idle_menu: bool = False) -> None:
         """Ask the waiting question again, or offer the menu when idle."""
-        self._place_effects()
         frame = self.stack[-1] if self.stack else None
         spec = self._step(frame) if frame else None
         if spec is not None and spec.kind == "ask" and frame is not None:
             self.emit_question(frame.flow, spec)
         elif idle_menu:
+            self._place_effects()  # (emit_question does it for a question)
             self.messages.append(
                 Message(
                     self.content.text("idle_hint"),

@@ -15,37 +15,34 @@ pytestmark = pytest.mark.rasa
 CHECK = Path(__file__).parent / "rasa_side" / "linear_intent_check.py"
 
 
-def test_linear_intent_classifier_trains_persists_and_ranks(nlu_project: NluProject) -> None:
+def run_in_rasa_venv(
+    project: NluProject, program: str, *args: str, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Run a program of nlu/.venv/bin in nlu/, as the bot runs Rasa."""
     try:
-        python = nlu_project.rasa().parent / "python"
+        executable = project.rasa().parent / program
     except NluError as exc:
         pytest.fail(str(exc))
-    result = subprocess.run(
-        [str(python), str(CHECK)],
-        cwd=nlu_project.root,
-        env=rasa_env({"PYTHONPATH": str(nlu_project.root)}),
+    return subprocess.run(
+        [str(executable), *args],
+        cwd=project.root,
+        env=rasa_env({"PYTHONPATH": str(project.root)}),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
+
+
+def test_linear_intent_classifier_trains_persists_and_ranks(nlu_project: NluProject) -> None:
+    result = run_in_rasa_venv(nlu_project, "python", str(CHECK), timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all checks passed" in result.stdout
 
 
 @pytest.mark.slow
 def test_rasa_data_validate_passes_with_fail_on_warnings(nlu_project: NluProject) -> None:
-    try:
-        rasa = nlu_project.rasa()
-    except NluError as exc:
-        pytest.fail(str(exc))
-    result = subprocess.run(
-        [str(rasa), "data", "validate", "--fail-on-warnings"],
-        cwd=nlu_project.root,
-        env=rasa_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    result = run_in_rasa_venv(
+        nlu_project, "rasa", "data", "validate", "--fail-on-warnings", timeout=600
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
