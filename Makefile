@@ -60,6 +60,8 @@ content-check: $(STAMP)
 lint: $(STAMP)
 	@echo "lint: ruff"
 	@$(BIN)/ruff check bot tests bench nlu/wegwijs_nlu
+	@echo "lint: import contracts (lint-imports)"
+	@$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	@echo "types: mypy --strict bot/"

@@ -19,11 +19,11 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from bot.adapters.rasa import RasaNluClient
-from bot.core.nlu import NluResult
-from bot.nlu.project import NluProject
-from bot.nlu.server import RasaServer
-from bot.nlu.train import train
+from bot.flows.nlu import NluResult
+from bot.infra.rasa import RasaNluClient
+from bot.nlu_tools.project import NluProject
+from bot.nlu_tools.server import RasaServer
+from bot.nlu_tools.train import train
 
 MESSAGES = [
     "hey alles goe",
@@ -100,8 +100,8 @@ class FixedNlu:
 
 async def bot_overhead(count: int) -> dict[str, float]:
     """Milliseconds the conversation service spends per free-text message, NLU excluded."""
-    from bot.bootstrap import build
-    from bot.services.conversation import Inbound
+    from bot.app import build
+    from bot.conversation.service import Inbound
     from bot.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -144,9 +144,9 @@ def _cpu(bot: BotProcess) -> float:
 
 
 def _rasa(stack: ExitStack) -> tuple[str, str]:
-    from bot.nlu.project import NluProject
-    from bot.nlu.server import RasaServer
-    from bot.nlu.train import train
+    from bot.nlu_tools.project import NluProject
+    from bot.nlu_tools.server import RasaServer
+    from bot.nlu_tools.train import train
 
     project = NluProject.locate()
     server = stack.enter_context(RasaServer(project, train(project)))

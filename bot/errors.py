@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.content.problems import Problem
+    from bot.flows.problems import Problem
 
 
 class WegwijsError(Exception):

@@ -48,7 +48,7 @@ class Settings:
     networks_config: Path | None = None
     retention_days: int = 90
     nlu_timeout: float = 1.5
-    telegram_rate_limit: bool = True  # telegram-engineer: WEGWIJS_TELEGRAM_RATE_LIMIT=off for tests
+    telegram_rate_limit: bool = True  # WEGWIJS_TELEGRAM_RATE_LIMIT=off for tests
 
     @classmethod
     def from_env(
@@ -72,7 +72,7 @@ class Settings:
             networks_config=Path(config) if config else None,
             retention_days=_int(env, "WEGWIJS_RETENTION_DAYS", 90, minimum=1),
             nlu_timeout=_float(env, "WEGWIJS_NLU_TIMEOUT", 1.5, minimum=0.05),
-            # telegram-engineer: rate limiter switch
+            # rate limiter switch
             telegram_rate_limit=(env.get("WEGWIJS_TELEGRAM_RATE_LIMIT") or "on").lower()
             not in ("off", "0", "false", "no"),
         )

@@ -168,7 +168,7 @@ def _read_json(wheel: Path, member: str) -> Any:
 
 
 def _key(name: str) -> str:
-    """Case-, accent- and hyphen-insensitive key (the same as bot.core.places.normalize)."""
+    """Case-, accent- and hyphen-insensitive key (the same as bot.catalog.places.normalize)."""
     text = unicodedata.normalize("NFKD", name.lower())
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"[^a-z0-9]+", " ", text).strip()

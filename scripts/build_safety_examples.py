@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.nlu.corpus import render_safety_corpus
+from bot.nlu_tools.corpus import render_safety_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "content" / "safety_nlu_examples.yml"

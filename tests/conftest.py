@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.bootstrap import App, build
+from bot.app import App, build
 from bot.settings import Settings
 
 pytest_plugins = (

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot.adapters.sql import Base
+from bot.infra.sql import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through bot.adapters.sql.Store.migrate()")
+    raise RuntimeError("run migrations through bot.infra.sql.Store.migrate()")
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from bot.adapters import console
-from bot.bootstrap import App
-from bot.services.conversation import Handled, Inbound
+from bot.app import App
+from bot.channels import console
+from bot.conversation.service import Handled, Inbound
 
 
 async def test_a_failing_line_gets_the_generic_reply_and_the_channel_goes_on(

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from bot.core.crypto import Cipher
+from bot.infra.crypto import Cipher
 from tests.privacy.support import CHAIN_LENGTH, SECRET
 from tests.security.test_hostile_input import jsonl_env
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters import console
-from bot.bootstrap import App, build
-from bot.services.conversation import Inbound
-from bot.services.guard import StoreUnavailable
+from bot.app import App, build
+from bot.channels import console
+from bot.conversation.guard import StoreUnavailable
+from bot.conversation.service import Inbound
 from bot.settings import Settings
 from tests.faults.pg_cluster import ThrowawayCluster
 from tests.privacy.scenario import pupil_state, say
@@ -67,7 +67,7 @@ async def test_postgres_restart_between_messages_is_absorbed_by_retries(
     cluster: ThrowawayCluster, outage_app: App, caplog: pytest.LogCaptureFixture
 ) -> None:
     await say(outage_app, "/start", user="restart")
-    caplog.set_level(logging.WARNING, logger="bot.services.guard")
+    caplog.set_level(logging.WARNING, logger="bot.conversation.guard")
     await asyncio.to_thread(cluster.stop)
     restart = asyncio.create_task(asyncio.to_thread(cluster.start))
     handled = await say(outage_app, button="!flow:probe", user="restart")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.content.model import Content
+from bot.flows.model import Content
 from tests.flows.helpers import content_for_tests, talk
 from tests.support.conversation import Conversation
 

@@ -6,12 +6,14 @@ import shutil
 from functools import cache
 from pathlib import Path
 
-from bot.content import catalog
-from bot.content.checker import cross_references
-from bot.content.loader import load_flows, load_patterns, load_slots, load_texts
-from bot.content.model import Content
-from bot.content.problems import Problem
-from bot.core import places
+from bot.catalog import catalog, places
+from bot.content import all_actions
+from bot.flows.checker import cross_references
+from bot.flows.loader import load_flows, load_patterns, load_slots, load_texts
+from bot.flows.model import Content
+from bot.flows.problems import Problem
+from bot.handoff.flows import HANDOFF_FLOWS
+from bot.safety.screen import SAFETY_FLOWS
 from tests.support.conversation import CONTENT_DIR, Conversation
 
 # The safety layer owns these flows; until content/flows/crisis.yml exists, a stub stands in.
@@ -53,8 +55,10 @@ def load_without_safety(content_dir: Path) -> tuple[Content, list[Problem]]:
     problems += found
     gazetteer, found = places.load_gazetteer(content_dir)
     problems += found
-    content = Content(flows, slots, patterns, texts, catalog=cat, places=gazetteer)
-    problems += cross_references(content)
+    content = Content(
+        flows, slots, patterns, texts, catalog=cat, places=gazetteer, actions=all_actions()
+    )
+    problems += cross_references(content, started_by_code=HANDOFF_FLOWS, required=SAFETY_FLOWS)
     return content, problems
 
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.content.model import Content
-from bot.core.events import ButtonPressed
+from bot.flows.events import ButtonPressed
+from bot.flows.model import Content
 from tests.support.conversation import Conversation
 
 FLOWS = [

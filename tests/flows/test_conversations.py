@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.content.model import Content
-from bot.core.actions import RequestHandoff
-from bot.core.state import State
+from bot.flows.actions import RequestHandoff
+from bot.flows.model import Content
+from bot.flows.state import State
 from tests.support.conversation import Conversation, nlu
 
 Chat = Callable[[], Conversation]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import bootstrap
-from bot.bootstrap import App, build, content_or_fail
-from bot.content.model import Content
-from bot.services.outbox import Dispatcher
+from bot import app as bootstrap
+from bot.app import App, build, content_or_fail
+from bot.delivery.outbox import Dispatcher
+from bot.flows.model import Content
 from bot.settings import Settings
 from tests.handoff.support import (
     DEFAULT_CHAT,

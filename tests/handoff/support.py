@@ -12,13 +12,13 @@ from typing import Any
 import yaml
 from sqlalchemy import select, update
 
-from bot.adapters.sql import Case, OutboxEntry, Pupil
-from bot.bootstrap import App
-from bot.core.state import State
+from bot.app import App
+from bot.conversation.service import Handled, Inbound
+from bot.delivery.outbox import Dispatcher
 from bot.errors import RetryLater
-from bot.services.conversation import Handled, Inbound
-from bot.services.handoff import CounsellorInbound
-from bot.services.outbox import Dispatcher
+from bot.flows.state import State
+from bot.handoff.service import CounsellorInbound
+from bot.infra.sql import Case, OutboxEntry, Pupil
 
 # A Wednesday, 10:00 in Brussels: the counsellors are in.
 OFFICE_TIME = datetime(2025, 3, 12, 9, 0, tzinfo=UTC)

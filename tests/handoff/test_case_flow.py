@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.adapters.sql import AuditEntry
-from bot.bootstrap import App
-from bot.services.outbox import Dispatcher
+from bot.app import App
+from bot.delivery.outbox import Dispatcher
+from bot.infra.sql import AuditEntry
 from tests.handoff.support import (
     LIMBURG_CHAT,
     SARA,

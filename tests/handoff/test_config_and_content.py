@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.counsellor import CounsellorTexts, load
 from bot.errors import SettingsError
-from bot.services.handoff_notices import callback, lane, parse_callback
-from bot.services.handoff_routing import load_routing
+from bot.handoff.counsellor import CounsellorTexts, load
+from bot.handoff.notices import callback, lane, parse_callback
+from bot.handoff.routing import load_routing
 from tests.support.conversation import CONTENT_DIR
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "networks.example.yml"
@@ -80,7 +80,7 @@ def test_an_unknown_placeholder_and_a_missing_text_are_reported(tmp_path: Path) 
 
 
 def test_handoff_flows_the_service_starts_exist() -> None:
-    from bot.services.handoff import SERVICE_FLOWS
+    from bot.handoff.service import SERVICE_FLOWS
     from tests.support.conversation import real_content
 
     try:

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.adapters.sql import AuditEntry, Case, OutboxEntry, Pupil
-from bot.adapters.sql_handoff import CaseMessage
-from bot.bootstrap import App
-from bot.services.outbox import Dispatcher
+from bot.app import App
+from bot.delivery.outbox import Dispatcher
+from bot.handoff.tables import CaseMessage
+from bot.infra.sql import AuditEntry, Case, OutboxEntry, Pupil
 from tests.handoff.support import (
     LIMBURG_CHAT,
     OFFICE_TIME,

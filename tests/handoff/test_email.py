@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from bot.adapters.smtp import SmtpSender
-from bot.bootstrap import App, build
+from bot.app import App, build
 from bot.errors import DeliveryRejected, RetryLater
-from bot.services.handoff_routing import SmtpConfig
+from bot.handoff.routing import SmtpConfig
+from bot.infra.smtp import SmtpSender
 from bot.settings import Settings
 from tests.handoff.support import OFFICE_TIME, PupilChat, RecordingSender, drain, networks_config
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.telegram import serve
-from bot.bootstrap import App, build
+from bot.app import App, build
+from bot.channels.telegram import serve
 from bot.settings import Settings
 from tests.handoff.support import SARA, STRANGER, networks_config
 from tests.support.fake_bot_api import FakeBotApi

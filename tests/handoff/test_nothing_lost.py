@@ -6,9 +6,9 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from bot.adapters.sql import OutboxEntry
-from bot.bootstrap import App, build
-from bot.services.outbox import Dispatcher
+from bot.app import App, build
+from bot.delivery.outbox import Dispatcher
+from bot.infra.sql import OutboxEntry
 from bot.settings import Settings
 from tests.handoff.support import (
     LIMBURG_CHAT,
@@ -80,7 +80,7 @@ async def test_urgent_alert_overtakes_normal_messages_to_the_same_group(
     await crisis.say("/start")
     await crisis.set_slots(network="limburg")
     async with happ.store.pupil_transaction(crisis.id) as session:
-        from bot.core.state import State
+        from bot.flows.state import State
 
         await happ.handoff.raise_alert(
             session,
@@ -105,7 +105,7 @@ async def test_urgent_case_is_notified_before_waiting_normal_cases(
     urgent = PupilChat(happ, "u")
     await urgent.say("/start")
     async with happ.store.pupil_transaction(urgent.id) as session:
-        from bot.core.state import State
+        from bot.flows.state import State
 
         await happ.handoff.open_case(
             session, urgent.id, State(slots={"network": "limburg"}), "crisis", "urgent"

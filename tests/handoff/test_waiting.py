@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.bootstrap import App
-from bot.content.counsellor import CounsellorTexts, OfficeHours
-from bot.services.outbox import Dispatcher
+from bot.app import App
+from bot.delivery.outbox import Dispatcher
+from bot.handoff.counsellor import CounsellorTexts, OfficeHours
 from tests.handoff.support import (
     LIMBURG_CHAT,
     OFFICE_TIME,

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.rasa import RasaNluClient
-from bot.bootstrap import build
-from bot.nlu.project import NluProject
-from bot.nlu.server import RasaServer
-from bot.services.conversation import Handled, Inbound
+from bot.app import build
+from bot.conversation.service import Handled, Inbound
+from bot.infra.rasa import RasaNluClient
+from bot.nlu_tools.project import NluProject
+from bot.nlu_tools.server import RasaServer
 from bot.settings import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.rasa]
@@ -32,7 +32,7 @@ def texts(handled: Handled) -> str:
 async def test_conversation_survives_rasa_going_down_and_recovers(
     nlu_project: NluProject, rasa_model: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.adapters.rasa")
+    caplog.set_level(logging.INFO, logger="bot.infra.rasa")
     server = RasaServer(nlu_project, rasa_model)
     await start(server)
     env = {

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.cli import add_commands
-from bot.nlu.evaluate import summarize
-from bot.nlu.project import NluError, NluProject
-from bot.nlu.train import _progress, train
+from bot.nlu_tools.cli import add_commands
+from bot.nlu_tools.evaluate import summarize
+from bot.nlu_tools.project import NluError, NluProject
+from bot.nlu_tools.train import _progress, train
 
 NLU = Path(__file__).resolve().parents[2] / "nlu"
 

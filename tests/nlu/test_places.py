@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.places import NETWORKS, Gazetteer, Place, load_gazetteer
+from bot.catalog.places import NETWORKS, Gazetteer, Place, load_gazetteer
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.adapters.rasa import CircuitBreaker, RasaNluClient, to_result
+from bot.infra.rasa import CircuitBreaker, RasaNluClient, to_result
 
 TOKEN = "s3cret-token"
 PUPIL_TEXT = "ik woon in borgerhout en ik wil stoppen"
@@ -162,7 +162,7 @@ async def test_one_warning_per_outage_then_one_info_on_recovery(
     state, url = rasa
     clock = Clock()
     client = client_for(url, clock)
-    caplog.set_level(logging.DEBUG, logger="bot.adapters.rasa")
+    caplog.set_level(logging.DEBUG, logger="bot.infra.rasa")
     state.mode = "error"
     for _ in range(10):
         await client.parse(PUPIL_TEXT)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.adapters.rasa import RasaNluClient
-from bot.nlu.server import RasaServer
+from bot.infra.rasa import RasaNluClient
+from bot.nlu_tools.server import RasaServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.rasa]
 

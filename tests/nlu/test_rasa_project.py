@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.project import NluError, NluProject, rasa_env
+from bot.nlu_tools.project import NluError, NluProject, rasa_env
 
 pytestmark = pytest.mark.rasa
 

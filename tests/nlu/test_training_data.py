@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.core.nlu import ENTITIES, INTENTS
-from bot.nlu import corpus
+from bot.flows.nlu import ENTITIES, INTENTS
+from bot.nlu_tools import corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 NLU = ROOT / "nlu"

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.adapters.sql import Pupil
-from bot.bootstrap import App
-from bot.core.state import State
-from bot.services.conversation import Handled, Inbound
+from bot.app import App
+from bot.conversation.service import Handled, Inbound
+from bot.flows.state import State
+from bot.infra.sql import Pupil
 from tests.privacy.support import PUPIL_ID_TELEGRAM
 
 # Distinctive words that must never appear outside the encrypted columns.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import App, build
+from bot.app import App, build
 from bot.settings import Settings
 from tests.privacy.fixtures import RecordingSender
 from tests.privacy.scenario import EMOJI_RTL, MORE, SECRETS, STORY, sensitive_conversation

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.adapters.sql import Case, OutboxEntry, ProcessedUpdate, TranscriptLine
-from bot.bootstrap import App
+from bot.app import App
+from bot.infra.sql import Case, OutboxEntry, ProcessedUpdate, TranscriptLine
 from tests.privacy.scenario import SECRETS, pupil_state, say, sensitive_conversation
 from tests.privacy.support import PUPIL_ID_TELEGRAM
 

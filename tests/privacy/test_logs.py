@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.__main__ import _configure_logging
-from bot.adapters.sql import Store
-from bot.bootstrap import App, build
-from bot.core.crypto import Cipher
+from bot.app import App, build
+from bot.cli import _configure_logging
+from bot.infra.crypto import Cipher
+from bot.infra.sql import Store
 from bot.settings import Settings
 from tests.privacy.fixtures import RecordingSender
 from tests.privacy.scenario import (

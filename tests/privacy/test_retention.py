@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.adapters.sql import Case, OutboxEntry, ProcessedUpdate, Pupil, TranscriptLine, utcnow
-from bot.bootstrap import App
+from bot.app import App
+from bot.delivery.retention import purge
 from bot.errors import SettingsError
-from bot.services.retention import purge
+from bot.infra.sql import Case, OutboxEntry, ProcessedUpdate, Pupil, TranscriptLine, utcnow
 from bot.settings import Settings
 from tests.privacy.fixtures import RecordingSender
 from tests.privacy.scenario import pupil_state, say, sensitive_conversation

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.safety import load
-from bot.core.safety import Lexicon
+from bot.safety.lexicon import load
+from bot.safety.screen import Lexicon
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 SETS_DIR = Path(__file__).resolve().parent

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.safety import load
-from bot.core.safety import Category, Lexicon, screen
+from bot.safety.lexicon import load
+from bot.safety.screen import Category, Lexicon, screen
 
 SUICIDE = Category.SUICIDE_SELF_HARM
 VIOLENCE = Category.VIOLENCE_ABUSE

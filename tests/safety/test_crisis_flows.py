@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.actions import RequestHandoff
+from bot.flows.actions import RequestHandoff
 from tests.support.conversation import Conversation, real_content
 
 CRISIS_FLOWS = {

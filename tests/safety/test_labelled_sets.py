@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.content.safety import read_examples
-from bot.core.safety import Lexicon
-from bot.safety_report import Case, Score, evaluate, first_run_note, main, read_cases
+from bot.safety.lexicon import read_examples
+from bot.safety.report import Case, Score, evaluate, first_run_note, main, read_cases
+from bot.safety.screen import Lexicon
 from tests.safety.conftest import SETS_DIR
 
 

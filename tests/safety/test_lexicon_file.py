@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content.safety import load
-from bot.core.safety import Category, Lexicon, screen
+from bot.safety.lexicon import load
+from bot.safety.screen import Category, Lexicon, screen
 from tests.safety.conftest import CONTENT_DIR
 
 MINIMAL = """\
@@ -151,7 +151,7 @@ def test_unverified_hours_are_never_shown_to_pupils(lexicon: Lexicon) -> None:
 
 
 def test_the_content_checker_loads_the_lexicon_into_the_content(tmp_path: Path) -> None:
-    from bot.content.loader import load_content
+    from bot.content import load_content
 
     target = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, target)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.safety import (
+from bot.nlu_tools.corpus import render_safety_corpus
+from bot.safety.lexicon import (
     EXAMPLES_FILE,
     NLU_EXAMPLES_FILE,
     load,
@@ -15,9 +16,8 @@ from bot.content.safety import (
     read_nlu_examples,
     train_model,
 )
-from bot.core.safety import Lexicon, ModelSignal, screen
-from bot.nlu.corpus import render_safety_corpus
-from bot.safety_report import cross_validate, main, model_only_recall, read_cases
+from bot.safety.report import cross_validate, main, model_only_recall, read_cases
+from bot.safety.screen import Lexicon, ModelSignal, screen
 from tests.safety.conftest import CONTENT_DIR, SETS_DIR
 from tests.safety.test_lexicon_file import MINIMAL
 

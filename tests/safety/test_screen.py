@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from bot.core.nlu import NluResult
-from bot.core.safety import Category, Lexicon, Verdict, screen
+from bot.flows.nlu import NluResult
+from bot.safety.screen import Category, Lexicon, Verdict, screen
 
 SUICIDE = Category.SUICIDE_SELF_HARM
 VIOLENCE = Category.VIOLENCE_ABUSE
@@ -264,7 +264,7 @@ def test_long_texts_searched_in_windows_give_the_same_verdicts_as_a_full_scan(
         "mijn pa gaat me doodslaan",
     ]
     windowed = [screen(filler + text + ". " + filler, lexicon) for text in endings]
-    monkeypatch.setattr("bot.core.safety.LONG_TEXT", 10**9)
+    monkeypatch.setattr("bot.safety.screen.LONG_TEXT", 10**9)
     full = [screen(filler + text + ". " + filler, lexicon) for text in endings]
     assert windowed == full
     assert [v.level for v in windowed] == ["crisis", "crisis", "crisis", "none", "none", "check"]

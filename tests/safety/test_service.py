@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import bootstrap
-from bot.adapters.sql import Case, OutboxEntry
-from bot.bootstrap import App, build, content_or_fail
-from bot.content.model import Content
-from bot.core.nlu import NluResult
-from bot.services.conversation import Handled, Inbound
-from bot.services.outbox import URGENT
+from bot import app as bootstrap
+from bot.app import App, build, content_or_fail
+from bot.conversation.service import Handled, Inbound
+from bot.delivery.outbox import URGENT
+from bot.flows.model import Content
+from bot.flows.nlu import NluResult
+from bot.infra.sql import Case, OutboxEntry
 from bot.settings import Settings
 from tests.safety.conftest import CONTENT_DIR
 

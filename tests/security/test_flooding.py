@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.bootstrap import App
-from bot.services.guard import FloodGuard
+from bot.app import App
+from bot.conversation.guard import FloodGuard
 from tests.privacy.scenario import say
 
 

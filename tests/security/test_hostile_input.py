@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.adapters.console import MAX_LINE, parse_line
-from bot.adapters.sql import TranscriptLine
-from bot.bootstrap import App
-from bot.services.conversation import MAX_TEXT
+from bot.app import App
+from bot.channels.console import MAX_LINE, parse_line
+from bot.conversation.service import MAX_TEXT
+from bot.infra.sql import TranscriptLine
 from tests.privacy.scenario import EMOJI_RTL, say
 from tests.privacy.support import SECRET
 

@@ -14,13 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.adapters import console
-from bot.bootstrap import App, build, content_or_fail
-from bot.content.model import Content
-from bot.core import engine
-from bot.core.events import ButtonPressed, CommandGiven, Event, FlowTriggered, PupilText
-from bot.core.nlu import ENTITIES, INTENTS, Entity, NluResult
-from bot.core.state import State
+from bot.app import App, build, content_or_fail
+from bot.channels import console
+from bot.flows import engine
+from bot.flows.events import ButtonPressed, CommandGiven, Event, FlowTriggered, PupilText
+from bot.flows.model import Content
+from bot.flows.nlu import ENTITIES, INTENTS, Entity, NluResult
+from bot.flows.state import State
 from bot.settings import Settings
 from tests.privacy.support import SECRET, hardened_content
 

@@ -11,8 +11,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-import bot.bootstrap  # noqa: F401  (loads every model module, as the app does)
-from bot.adapters.sql import Base, Store
+import bot.app  # noqa: F401  (loads every model module, as the app does)
+from bot.infra.sql import Base, Store
 
 
 def _diff(connection: Connection) -> list[Any]:

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from bot.adapters.sql import OutboxEntry, utcnow
-from bot.bootstrap import App
-from bot.services.outbox import Dispatcher, enqueue
+from bot.app import App
+from bot.delivery.outbox import Dispatcher, enqueue
+from bot.infra.sql import OutboxEntry, utcnow
 from tests.handoff.support import RecordingSender
 
 DESTINATION = "pupil:race"

@@ -8,12 +8,12 @@ import random
 
 from sqlalchemy import func, select
 
-from bot.adapters.sql import OutboxEntry, ProcessedUpdate, TranscriptLine
-from bot.bootstrap import App, build
-from bot.core import engine
-from bot.core.events import ButtonPressed, CommandGiven, PupilText
-from bot.core.state import State
-from bot.services.conversation import Inbound
+from bot.app import App, build
+from bot.conversation.service import Inbound
+from bot.flows import engine
+from bot.flows.events import ButtonPressed, CommandGiven, PupilText
+from bot.flows.state import State
+from bot.infra.sql import OutboxEntry, ProcessedUpdate, TranscriptLine
 from bot.settings import Settings
 from tests.privacy.scenario import canonical, pupil_state, say
 from tests.privacy.support import CHAIN_LENGTH

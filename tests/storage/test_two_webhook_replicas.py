@@ -13,9 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.adapters.sql import Store, TranscriptLine
-from bot.adapters.telegram import webhook_secret
-from bot.core.crypto import Cipher
+from bot.channels.telegram import webhook_secret
+from bot.infra.crypto import Cipher
+from bot.infra.sql import Store, TranscriptLine
 from bot.settings import Settings
 from tests.privacy.scenario import pupil_state
 from tests.privacy.support import CHAIN_LENGTH, SECRET

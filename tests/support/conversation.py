@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from bot.content.loader import load_content
-from bot.content.model import Content
-from bot.core.actions import Effect, Message
-from bot.core.engine import step
-from bot.core.events import ButtonPressed, CommandGiven, Event, FlowTriggered, PupilText
-from bot.core.nlu import Entity, NluResult
-from bot.core.state import State
+from bot.content import load_content
+from bot.flows.actions import Effect, Message
+from bot.flows.engine import step
+from bot.flows.events import ButtonPressed, CommandGiven, Event, FlowTriggered, PupilText
+from bot.flows.model import Content
+from bot.flows.nlu import Entity, NluResult
+from bot.flows.state import State
 
 CONTENT_DIR = Path(
     __import__("os").environ.get("T_CONTENT", Path(__file__).resolve().parents[2] / "content")

@@ -1,7 +1,7 @@
 """pytest plugin: a real Rasa NLU server for the whole test session (trains or reuses the model).
 
 Use the `rasa_server` fixture (session-scoped): `rasa_server.url`, `rasa_server.token`.
-For a server a test may stop and restart, use `rasa_model` with `bot.nlu.server.RasaServer`.
+For a server a test may stop and restart, use `rasa_model` with `bot.nlu_tools.server.RasaServer`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.project import NluError, NluProject
-from bot.nlu.server import RasaServer
-from bot.nlu.train import train
+from bot.nlu_tools.project import NluError, NluProject
+from bot.nlu_tools.server import RasaServer
+from bot.nlu_tools.train import train
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import App, build
-from bot.content.loader import load_content
-from bot.content.model import Content
+from bot.app import App, build
+from bot.content import load_content
+from bot.flows.model import Content
 from bot.settings import Settings
 from tests.support.fake_bot_api import FakeBotApi
 from tests.telegram.content import usable_content

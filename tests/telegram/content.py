@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.content.loader import load_content
-from bot.content.problems import Problem
+from bot.content import load_content
+from bot.flows.problems import Problem
 from tests.support.conversation import CONTENT_DIR
 
 _MISSING_FLOW = re.compile(r"(?:names flow|flow) '([a-z0-9_]+)'(?:, which does not exist| is "

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.telegram import serve
-from bot.bootstrap import build
-from bot.services.handoff import CounsellorInbound, HandoffService
+from bot.app import build
+from bot.channels.telegram import serve
+from bot.handoff.service import CounsellorInbound, HandoffService
 from bot.settings import Settings
 from tests.support.fake_bot_api import FakeBotApi
 from tests.telegram.conftest import COUNSELLOR_CHAT, bot_env

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.content.model import Content
+from bot.flows.model import Content
 from tests.support.fake_bot_api import FakeBotApi
 from tests.telegram.conftest import COUNSELLOR_CHAT
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from telegram import Bot, Update
 
-from bot.adapters.telegram_updates import TelegramChannel
-from bot.bootstrap import App
+from bot.app import App
+from bot.channels.telegram_updates import TelegramChannel
 from tests.support.fake_bot_api import FakeBotApi
 
 PUPIL = 5150001

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.model import Content
+from bot.flows.model import Content
 from tests.support.fake_bot_api import FakeBotApi
 from tests.telegram.process import BotProcess
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.adapters.telegram_sender import RateLimiter
+from bot.channels.telegram_sender import RateLimiter
 from bot.errors import RetryLater
 
 

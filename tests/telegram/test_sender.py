@@ -9,15 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from telegram import Bot
 
-from bot.adapters.telegram_sender import (
+from bot.app import App
+from bot.channels.telegram_sender import (
     PupilAddresses,
     TelegramSender,
     split_text,
     utf16_len,
 )
-from bot.bootstrap import App
+from bot.conversation.service import Inbound
 from bot.errors import DeliveryRejected, RetryLater
-from bot.services.conversation import Inbound
 from tests.support.fake_bot_api import FakeBotApi
 
 CHAT = "-100123"

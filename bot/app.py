@@ -1,0 +1,93 @@
+"""Composition root: builds the store, clients and services from the settings."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.content import load_content
+from bot.conversation.service import ConversationService
+from bot.delivery.outbox import Dispatcher, Sender
+from bot.errors import ContentError
+from bot.flows.model import Content
+from bot.flows.nlu import NluClient
+from bot.handoff.routing import load_routing
+from bot.handoff.service import HandoffService, Routing
+from bot.infra.crypto import Cipher
+from bot.infra.rasa import RasaNluClient
+from bot.infra.smtp import SmtpSender
+from bot.infra.sql import Store, database_url
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """Everything a channel needs, built once."""
+
+    settings: Settings
+    content: Content
+    store: Store
+    cipher: Cipher
+    service: ConversationService
+    handoff: HandoffService
+    nlu: NluClient | None
+
+    def dispatcher(self, senders: dict[str, Sender]) -> Dispatcher:
+        """An outbox dispatcher that wakes when the service commits."""
+        # counsellor threads (tg wrapper, e-mail sender, on_sent hook)
+        wired = self.handoff.senders(senders)
+        smtp = self.handoff.routing.smtp
+        if "email" not in wired and smtp is not None:
+            wired["email"] = SmtpSender(smtp)
+        dispatcher = Dispatcher(self.store, self.cipher, wired, on_sent=self.handoff.on_sent)
+        self.service.on_commit = dispatcher.wake
+        self.handoff.on_commit = dispatcher.wake
+        return dispatcher
+
+    async def close(self) -> None:
+        """Release connections."""
+        close = getattr(self.nlu, "aclose", None)
+        if close is not None:
+            await close()
+        await self.store.close()
+
+
+def content_or_fail(content_dir: Path) -> Content:
+    """Load the content; refuse to start with the full report when it is invalid."""
+    content, problems = load_content(content_dir)
+    if content is None:
+        raise ContentError(problems)
+    return content
+
+
+def routing(settings: Settings) -> Routing:
+    """Counsellor destinations: per network from the config file, default from the env."""
+    # the whole config file (e-mail, allow-list, timing, smtp) is read there
+    return load_routing(settings.networks_config, settings.counsellor_chat_id)
+
+
+def nlu_client(settings: Settings) -> NluClient | None:
+    """The Rasa client when RASA_URL is set; None means keyword-only (degraded) mode."""
+    if not settings.rasa_url:
+        return None
+    return RasaNluClient(
+        settings.rasa_url,
+        settings.rasa_token.reveal() or None,
+        timeout=settings.nlu_timeout,
+    )
+
+
+async def build(settings: Settings) -> App:
+    """Build the application: content, database (migrated), NLU client and services."""
+    content = content_or_fail(settings.content_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    cipher = Cipher(settings.ensure_secret_key().reveal())
+    store = Store(database_url(settings.database_url, settings.data_dir))
+    await store.migrate()
+    handoff = HandoffService(content, cipher, routing(settings), store)
+    nlu = nlu_client(settings)
+    service = ConversationService(content, store, cipher, handoff, nlu)
+    return App(settings, content, store, cipher, service, handoff, nlu)

@@ -1,0 +1,207 @@
+"""The `wegwijs` command line: parse arguments, load settings, configure logging, run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.errors import ContentError, SettingsError, StoreError
+from bot.settings import Settings
+
+log = logging.getLogger("bot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        result: int = args.handler(args)
+        return result
+    except ContentError as exc:
+        from bot.flows.checker import report
+
+        print(report(list(exc.problems), _settings(args).content_dir), file=sys.stderr)
+        print("Wegwijs does not start with invalid content.", file=sys.stderr)
+        return 1
+    except (SettingsError, StoreError) as exc:
+        print(f"wegwijs: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wegwijs", description="Wegwijs chatbot")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(title="commands")
+
+    chat = commands.add_parser("chat", help="chat in the console")
+    chat.add_argument("--jsonl", action="store_true", help="JSON lines protocol on stdin/stdout")
+    chat.add_argument(
+        "--data-dir", type=Path, default=None, help="default $WEGWIJS_DATA_DIR or ./data"
+    )
+    chat.set_defaults(handler=_chat)
+
+    run = commands.add_parser("run", help="run the Telegram bot")
+    run.add_argument("--webhook-url", default=None, help="webhook mode at this public URL")
+    run.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
+    run.add_argument("--port", type=int, default=8443, help="webhook listen port")
+    run.add_argument("--data-dir", type=Path, default=None)
+    run.set_defaults(handler=_run)
+
+    purge = commands.add_parser("purge", help="delete data older than the retention period")
+    purge.add_argument(
+        "--days", type=int, default=None, help="default $WEGWIJS_RETENTION_DAYS or 90"
+    )
+    purge.add_argument("--data-dir", type=Path, default=None)
+    purge.set_defaults(handler=_purge)
+
+    content = commands.add_parser("content", help="content tools")
+    content_commands = content.add_subparsers(title="content commands")
+    check = content_commands.add_parser("check", help="validate content/")
+    check.add_argument("--content-dir", type=Path, default=None)
+    check.set_defaults(handler=_content_check)
+    graph = content_commands.add_parser("graph", help="Mermaid diagrams of every flow")
+    graph.add_argument("--content-dir", type=Path, default=None)
+    graph.add_argument("--output", type=Path, default=None, help="write to a file (default stdout)")
+    graph.set_defaults(handler=_content_graph)
+
+    safety = commands.add_parser("safety", help="safety layer tools")
+    safety_commands = safety.add_subparsers(title="safety commands")
+    report = safety_commands.add_parser(
+        "report", help="recall and false positives on labelled sets"
+    )
+    report.add_argument("sets", nargs="*", type=Path, help="labelled YAML files")
+    report.add_argument("--content", type=Path, default=None, help="default content/")
+    report.add_argument(
+        "--cv", action="store_true", help="leave-one-set-out figures of the learned model"
+    )
+    report.set_defaults(handler=_safety_report)
+
+    nlu = commands.add_parser("nlu", help="Rasa NLU: train, serve, eval")
+    nlu_commands = nlu.add_subparsers(title="nlu commands")
+    try:
+        from bot.nlu_tools.cli import add_commands
+    except ImportError:  # the NLU package is optional for the bot itself
+        pass
+    else:
+        add_commands(nlu_commands)
+    return parser
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # httpx logs request URLs, which contain the Telegram bot token.
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "telegram",
+        "apscheduler",
+        "aiosqlite",
+        "asyncio",
+        "alembic",
+        "sqlalchemy",
+    ):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(data_dir=getattr(args, "data_dir", None))
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from bot.app import build
+    from bot.channels import console
+
+    if not args.verbose:  # the chat itself is the output; keep the screen for the pupil
+        logging.getLogger().setLevel(logging.WARNING)
+
+    async def session() -> None:
+        app = await build(_settings(args))
+        try:
+            if args.jsonl:
+                await console.run_jsonl(app.service, sys.stdin.buffer, sys.stdout)
+            else:
+                await console.run_interactive(app.service)
+        finally:
+            await app.close()
+
+    asyncio.run(session())
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.channels.telegram import run_telegram
+
+    result: int = run_telegram(
+        _settings(args), webhook_url=args.webhook_url, listen=args.listen, port=args.port
+    )
+    return result
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from bot.app import build
+    from bot.delivery.retention import purge
+
+    settings = _settings(args)
+
+    async def once() -> str:
+        app = await build(settings)
+        try:
+            report = await purge(app.store, None, args.days or settings.retention_days, app.handoff)
+        finally:
+            await app.close()
+        return str(report)
+
+    print(f"purged: {asyncio.run(once())}")
+    return 0
+
+
+def _content_check(args: argparse.Namespace) -> int:
+    from bot.content import load_content
+    from bot.flows.checker import report
+
+    content_dir = args.content_dir or Settings.from_env().content_dir
+    content, problems = load_content(content_dir)
+    print(report(problems, content_dir))
+    return 0 if content is not None else 1
+
+
+def _content_graph(args: argparse.Namespace) -> int:
+    from bot.app import content_or_fail
+    from bot.flows.graph import render_all
+
+    content = content_or_fail(args.content_dir or Settings.from_env().content_dir)
+    text = render_all(content)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        print(text)
+    return 0
+
+
+def _safety_report(args: argparse.Namespace) -> int:
+    from bot.safety.report import main as report_main
+
+    argv = [str(path) for path in args.sets]
+    if args.content is not None:
+        argv += ["--content", str(args.content)]
+    if args.cv:
+        argv.append("--cv")
+    result: int = report_main(argv)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

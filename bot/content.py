@@ -1,0 +1,64 @@
+"""The whole content of `content/`: flows, catalog, safety lexicon, places, counsellor texts.
+
+Each capability loads its own files; this module puts them together, binds the built-in actions
+to their data, and runs the cross-reference checks with the flows each capability needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from bot.catalog import builtins as catalog_builtins
+from bot.catalog import catalog, places
+from bot.flows import checker
+from bot.flows.actions import ENGINE_BUILTINS, Builtin
+from bot.flows.loader import load_flows, load_patterns, load_slots, load_texts
+from bot.flows.model import Content
+from bot.flows.problems import Problem
+from bot.handoff import counsellor
+from bot.handoff.flows import HANDOFF_FLOWS
+from bot.safety import lexicon
+from bot.safety import screen as safety_screen
+from bot.safety.screen import SAFETY_FLOWS
+
+
+def all_actions() -> Mapping[str, Builtin]:
+    """Every built-in action flows may use: the engine's, the catalog's and the safety layer's."""
+    return {**ENGINE_BUILTINS, **catalog_builtins.BUILTINS, **safety_screen.BUILTINS}
+
+
+def load_content(content_dir: Path) -> tuple[Content | None, list[Problem]]:
+    """Load and check everything in `content/`; the Content is None when there are errors."""
+    flows, problems = load_flows(content_dir)
+    slots, found = load_slots(content_dir)
+    problems += found
+    patterns, found = load_patterns(content_dir)
+    problems += found
+    texts, found = load_texts(content_dir)
+    problems += found
+    the_catalog, found = catalog.load(content_dir)
+    problems += found
+    lexicon_, found = lexicon.load(content_dir)
+    problems += found
+    gazetteer, found = places.load_gazetteer(content_dir)
+    problems += found
+    texts_for_counsellors, found = counsellor.load(content_dir)
+    problems += found
+    content = Content(
+        flows,
+        slots,
+        patterns,
+        texts,
+        catalog=the_catalog,
+        safety=lexicon_,
+        places=gazetteer,
+        counsellor=texts_for_counsellors,
+        actions=all_actions(),
+    )
+    problems += checker.cross_references(
+        content, started_by_code=HANDOFF_FLOWS, required=SAFETY_FLOWS
+    )
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return content, problems

@@ -1,0 +1,291 @@
+"""The conversation use case: one inbound pupil message in, replies out. Follows DESIGN.md's
+pipeline: dedupe, safety screen, relay, NLU, engine, commit, then reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.conversation.guard import FloodGuard, retry_transient
+from bot.delivery.outbox import NORMAL, enqueue_many
+from bot.flows import engine
+from bot.flows.actions import ForgetPupil, Message, RequestHandoff
+from bot.flows.events import ButtonPressed, CommandGiven, Event, FlowTriggered, PupilText
+from bot.flows.model import Content
+from bot.flows.nlu import NluClient, NluResult
+from bot.flows.state import State
+from bot.handoff.service import HandoffService
+from bot.infra.crypto import Cipher
+from bot.infra.sql import ProcessedUpdate, Pupil, Store, TranscriptLine, utcnow
+from bot.safety.screen import screen
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a pupil sent, as the channel adapter saw it."""
+
+    channel: str
+    user_ref: str
+    address: str
+    update_id: str | None = None
+    text: str | None = None
+    button: str | None = None
+    media: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """What came of one inbound message."""
+
+    pupil_id: str
+    messages: tuple[Message, ...] = ()
+    duplicate: bool = False
+    relayed: bool = False
+    safety: str | None = None
+
+
+@dataclass
+class ConversationService:
+    """Runs the message pipeline for every channel."""
+
+    content: Content
+    store: Store
+    cipher: Cipher
+    handoff: HandoffService
+    nlu: NluClient | None = None
+    outboxed_channels: frozenset[str] = frozenset({"telegram"})
+    on_commit: Callable[[], None] = field(default=lambda: None)
+    # per-pupil flood control (adds the slow_down text, never drops).
+    guard: FloodGuard = field(default_factory=FloodGuard)
+
+    async def handle(self, inbound: Inbound) -> Handled:
+        """Handle one inbound message; state is committed before the replies are returned."""
+        pupil_id = self.cipher.pseudonym(inbound.channel, inbound.user_ref)
+        text, too_long = _clip(inbound.text)
+        event, verdict = await self._understand(inbound, text)
+        update_key = f"{inbound.channel}:{inbound.update_id}" if inbound.update_id else None
+        # flood control on chat channels (never drops, see guard.py)
+        flooding = inbound.channel in self.guard.channels and self.guard.hit(pupil_id)
+
+        # the whole transaction is rerun after a brief database outage; when
+        # the database stays down, guard.StoreUnavailable reaches the channel (not handled).
+        async def attempt() -> Handled:
+            async with self.store.pupil_transaction(pupil_id) as session:
+                if update_key and await self._seen(session, update_key):
+                    return Handled(pupil_id, duplicate=True)
+                result = await self._process(
+                    session,
+                    inbound,
+                    pupil_id,
+                    event,
+                    verdict,
+                    text,
+                    update_key,
+                    too_long,
+                    flooding,
+                )
+                if update_key:
+                    session.add(ProcessedUpdate(key=update_key, pupil_id=pupil_id))
+            return result
+
+        try:
+            result = await retry_transient(attempt)
+            if result.duplicate:
+                return result
+        except IntegrityError:
+            log.info("duplicate update for pupil %s dropped", pupil_id)
+            return Handled(pupil_id, duplicate=True)
+        self.on_commit()
+        return result
+
+    async def _understand(self, inbound: Inbound, text: str | None) -> tuple[Event | None, Any]:
+        lexicon = self.content.safety
+        if inbound.button is not None:
+            return ButtonPressed(inbound.button[:256]), None
+        if inbound.media is not None or text is None:
+            return None, None
+        if text.startswith("/") and len(text) > 1:
+            # Commands are screened too: "/ik wil dood" is a pupil in danger, not a typo. A
+            # known command on its own ("/help", "/stop") is the bot's own menu, not a message.
+            name, _, argument = text[1:].partition(" ")
+            command = CommandGiven(name.split("@", 1)[0].lower(), argument.strip()[:64])
+            menu = command.name in self.content.patterns.commands and not command.argument
+            return command, None if menu or lexicon is None else screen(text, lexicon)
+        verdict = screen(text, lexicon) if lexicon is not None else None
+        nlu: NluResult | None = None
+        degraded = False
+        if self.nlu is not None and text.strip():
+            nlu = await self.nlu.parse(text)
+            degraded = nlu is None
+            if (
+                lexicon is not None
+                and nlu is not None
+                and verdict is not None
+                and verdict.level != "crisis"
+            ):
+                verdict = screen(text, lexicon, nlu)
+        return PupilText(text, nlu, degraded), verdict
+
+    async def _process(
+        self,
+        session: AsyncSession,
+        inbound: Inbound,
+        pupil_id: str,
+        event: Event | None,
+        verdict: Any,
+        text: str | None,
+        update_key: str | None,
+        too_long: bool,
+        flooding: bool = False,
+    ) -> Handled:
+        pupil = await self._pupil(session, inbound, pupil_id)
+        state = self._state(pupil)
+        key = update_key or f"{pupil_id}:{utcnow().timestamp()}"
+        level = getattr(verdict, "level", "none")
+        case = await self.handoff.active_case(session, pupil_id)
+        # /stop (or its button) ends or withdraws an open case; during a talk a
+        # button of the bot's current question reaches the engine (HandoffService.pupil_event)
+        if event is not None and level != "crisis":
+            event, case = await self.handoff.pupil_event(session, pupil_id, state, event, case)
+        transcript: list[tuple[str, str]] = []
+        if text is not None and not isinstance(event, CommandGiven):
+            transcript.append(("pupil", text))
+        if level == "crisis":
+            category = str(verdict.category)
+            await self.handoff.raise_alert(session, pupil_id, state, category, verdict.rule, key)
+            if case is not None and text is not None:
+                await self.handoff.relay_to_counsellor(session, case, text, key)
+            event = FlowTriggered(f"crisis_{category}")
+        elif case is not None and event is not None and not isinstance(event, CommandGiven):
+            if text is not None:
+                await self.handoff.relay_to_counsellor(session, case, text, key)
+            self._save(pupil, state)
+            await self._remember(session, pupil_id, transcript)
+            return Handled(pupil_id, relayed=True)
+        elif level == "check":
+            event = FlowTriggered("safety_check")
+        messages: list[Message] = []
+        if flooding:
+            messages.append(Message(self.content.text("slow_down")))
+        if too_long:
+            messages.append(Message(self.content.text("too_long")))
+        if event is None:
+            messages.append(Message(self.content.text("unsupported_media")))
+            outcome = engine.Outcome(state, ())
+        else:
+            outcome = engine.step(self.content, state, event)
+        start = len(messages)
+        messages += outcome.messages
+        state = outcome.state
+        erased = False  # nothing of an erased pupil goes back in the transcript
+        for effect, at in zip(outcome.effects, outcome.effect_at, strict=True):
+            if isinstance(effect, RequestHandoff):
+                # the waiting text follows the step that asked for a person, before a
+                # question the flow asks again
+                waiting = await self.handoff.open_case(
+                    session, pupil_id, state, effect.kind, effect.priority
+                )
+                position = start + at
+                messages[position:position] = waiting
+                start += len(waiting)
+            elif isinstance(effect, ForgetPupil):
+                await self._erase(session, pupil_id)
+                state = State(stack=state.stack)
+                erased = True
+        self._save(pupil, state)
+        if not erased:
+            transcript += [("bot", message.text) for message in messages]
+            await self._remember(session, pupil_id, transcript)
+        if inbound.channel in self.outboxed_channels:
+            await enqueue_many(
+                session,
+                self.cipher,
+                f"pupil:{pupil_id}",
+                [{"kind": "message", **m.to_json()} for m in messages],
+                f"reply:{key}",
+                NORMAL,
+                pupil_id,
+            )
+        log.info(
+            "pupil %s event=%s at=%s safety=%s",
+            pupil_id,
+            type(event).__name__,
+            state.waiting,
+            level,
+        )
+        return Handled(pupil_id, tuple(messages), safety=None if level == "none" else level)
+
+    async def _seen(self, session: AsyncSession, update_key: str) -> bool:
+        found = await session.scalar(
+            select(ProcessedUpdate.key).where(ProcessedUpdate.key == update_key)
+        )
+        return found is not None
+
+    async def _pupil(self, session: AsyncSession, inbound: Inbound, pupil_id: str) -> Pupil:
+        pupil = await session.get(Pupil, pupil_id)
+        if pupil is None:
+            pupil = Pupil(
+                id=pupil_id,
+                channel=inbound.channel,
+                state=None,
+                address=self.cipher.seal(inbound.address),
+            )
+            session.add(pupil)
+        return pupil
+
+    def _state(self, pupil: Pupil) -> State:
+        return State.from_json(self.cipher.open(pupil.state)) if pupil.state else State()
+
+    def _save(self, pupil: Pupil, state: State) -> None:
+        pupil.state = self.cipher.seal(state.to_json())
+        pupil.network = state.slots.get("network")
+        pupil.updated_at = utcnow()
+
+    async def _remember(
+        self, session: AsyncSession, pupil_id: str, lines: list[tuple[str, str]]
+    ) -> None:
+        """Keep the conversation, encrypted, in one statement."""
+        if not lines:
+            return
+        now = utcnow()
+        await session.execute(
+            insert(TranscriptLine),
+            [
+                {
+                    "pupil_id": pupil_id,
+                    "author": author,
+                    "created_at": now,
+                    "body": self.cipher.encrypt(text.encode()),
+                }
+                for author, text in lines
+            ],
+        )
+
+    async def _erase(self, session: AsyncSession, pupil_id: str) -> None:
+        await self.handoff.erase(session, pupil_id)
+        await session.execute(delete(TranscriptLine).where(TranscriptLine.pupil_id == pupil_id))
+        await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.pupil_id == pupil_id))
+        log.info("pupil %s erased their data", pupil_id)
+
+    async def address_of(self, session: AsyncSession, pupil_id: str) -> str | None:
+        """The channel address of a pupil (for delivering replies)."""
+        pupil = (await session.scalars(select(Pupil).where(Pupil.id == pupil_id))).first()
+        return str(self.cipher.open(pupil.address)) if pupil and pupil.address else None
+
+
+def _clip(text: str | None) -> tuple[str | None, bool]:
+    """Remove control characters and keep at most MAX_TEXT characters."""
+    if text is None:
+        return None, False
+    cleaned = "".join(c for c in text if c in "\n\t" or c.isprintable())
+    return cleaned[:MAX_TEXT], len(cleaned) > MAX_TEXT

@@ -1,1 +1,0 @@
-"""Pure core: no I/O, no awaiting. Engine, events, actions, safety rules, matching."""

@@ -1,0 +1,289 @@
+"""The persistent outbox: stored in the same transaction as the state, delivered afterwards.
+
+Every message that leaves the bot for Telegram or e-mail goes through here: it is stored
+before sending, retried with backoff until delivered, kept in order per destination, and one
+failing destination never blocks the others. Several replicas can share one outbox: an entry
+is leased before it is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import DeliveryRejected, RetryLater
+from bot.infra.crypto import Cipher
+from bot.infra.sql import OutboxEntry, Store, utcnow
+
+log = logging.getLogger(__name__)
+
+URGENT = 0
+NORMAL = 5
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 40
+MAX_BACKOFF = 300.0
+BATCH = 20
+
+
+class Sender(Protocol):
+    """Delivers one payload to one destination; raises RetryLater or DeliveryRejected.
+
+    It may return facts about the delivery (e.g. {"message_id": 42}) for the `on_sent` hook.
+    """
+
+    async def send(
+        self, destination: str, payload: Mapping[str, Any]
+    ) -> Mapping[str, Any] | None: ...
+
+
+OnSent = Callable[[AsyncSession, Mapping[str, Any], Mapping[str, Any]], Awaitable[None]]
+
+
+def enqueue(
+    session: AsyncSession,
+    cipher: Cipher,
+    destination: str,
+    payload: Mapping[str, Any],
+    dedupe_key: str,
+    priority: int = NORMAL,
+    pupil_id: str | None = None,
+    case_id: int | None = None,
+) -> OutboxEntry:
+    """Add a message to the outbox inside the caller's transaction."""
+    entry = OutboxEntry(
+        destination=destination,
+        payload=cipher.seal(dict(payload)),
+        priority=priority,
+        status="pending",
+        attempts=0,
+        next_attempt_at=utcnow(),
+        dedupe_key=dedupe_key[:160],
+        pupil_id=pupil_id,
+        case_id=case_id,
+    )
+    session.add(entry)
+    return entry
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    cipher: Cipher,
+    destination: str,
+    payloads: list[Mapping[str, Any]],
+    dedupe_prefix: str,
+    priority: int = NORMAL,
+    pupil_id: str | None = None,
+) -> None:
+    """Add several messages for one destination in one statement, in this order."""
+    if not payloads:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "destination": destination,
+            "payload": cipher.seal(dict(payload)),
+            "priority": priority,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "dedupe_key": f"{dedupe_prefix}:{index}"[:160],
+            "pupil_id": pupil_id,
+            "created_at": now,
+        }
+        for index, payload in enumerate(payloads)
+    ]
+    await session.execute(insert(OutboxEntry), rows)
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> float:
+    """Seconds to wait before the next attempt: exponential with jitter, at least retry_after."""
+    base = min(MAX_BACKOFF, 0.5 * 2 ** min(attempts, 10))
+    jittered: float = base * random.uniform(0.8, 1.2)  # noqa: S311
+    return max(retry_after or 0.0, jittered)
+
+
+class _LostRace(Exception):
+    """Another replica leased some of the entries this pass wanted."""
+
+
+class Dispatcher:
+    """Delivers due outbox entries through the sender registered for their destination kind."""
+
+    def __init__(
+        self,
+        store: Store,
+        cipher: Cipher,
+        senders: Mapping[str, Sender],
+        on_sent: OnSent | None = None,
+    ) -> None:
+        self.store = store
+        self.cipher = cipher
+        self.senders = dict(senders)
+        self.on_sent = on_sent
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Ask the dispatcher to look for new entries now."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
+        """Deliver until `stop` is set."""
+        while not stop.is_set():
+            # clear before the pass, not after it: a wake() that arrives
+            # during the pass (a commit racing the claim) must not be lost (cost ~1 s latency).
+            self._wake.clear()
+            try:
+                delivered = await self.deliver_due()
+            except Exception as exc:  # the loop must survive a database hiccup
+                log.warning("outbox pass failed: %s", type(exc).__name__)
+                delivered = 0
+            if delivered:
+                continue
+            waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
+            _, pending = await asyncio.wait(
+                waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in pending:
+                task.cancel()
+
+    async def deliver_due(self) -> int:
+        """One pass: per destination, send its due entries in order. Returns how many were sent."""
+        batches = await self._claim_batches()
+        if not batches:
+            return 0
+        results = await asyncio.gather(*(self._deliver_batch(batch) for batch in batches))
+        return sum(results)
+
+    async def _claim_batches(self) -> list[list[OutboxEntry]]:
+        """Lease the leading due entries of every destination, urgent destinations first.
+
+        All or nothing: when another replica leased some of them first, this pass leases none
+        (a partial lease would hold the others back until it expired)."""
+        try:
+            return await self._try_claim_batches()
+        except _LostRace:
+            return []  # the transaction rolled back: let the next pass sort it out
+
+    async def _try_claim_batches(self) -> list[list[OutboxEntry]]:
+        now = utcnow()
+        async with self.store.transaction() as session:
+            rows = (
+                await session.scalars(
+                    select(OutboxEntry)
+                    .where(OutboxEntry.status == "pending")
+                    .order_by(OutboxEntry.id)
+                    .limit(1000)
+                )
+            ).all()
+            queues: dict[str, list[OutboxEntry]] = {}
+            blocked: set[str] = set()
+            for entry in rows:
+                if entry.destination in blocked:
+                    continue
+                ready = _aware(entry.next_attempt_at) <= now and (
+                    entry.lease_until is None or _aware(entry.lease_until) < now
+                )
+                queue = queues.setdefault(entry.destination, [])
+                if not ready or len(queue) >= BATCH:
+                    blocked.add(entry.destination)  # order per destination: never skip ahead
+                    continue
+                queue.append(entry)
+            batches = sorted(
+                (q for q in queues.values() if q),
+                key=lambda q: (min(e.priority for e in q), q[0].id),
+            )
+            ids = [e.id for q in batches for e in q]
+            if not ids:
+                return []
+            result = await session.execute(
+                update(OutboxEntry)
+                .where(
+                    OutboxEntry.id.in_(ids),
+                    OutboxEntry.status == "pending",
+                    or_(OutboxEntry.lease_until.is_(None), OutboxEntry.lease_until < now),
+                )
+                .values(lease_until=now + LEASE)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", len(ids)) != len(ids):
+                raise _LostRace  # another replica leased some of them: roll back ours too
+            return batches
+
+    async def _deliver_batch(self, batch: list[OutboxEntry]) -> int:
+        """Send one destination's entries in order; stop at the first that is not delivered."""
+        sent = 0
+        for index, entry in enumerate(batch):
+            if not await self._deliver(entry):
+                await self._release(batch[index + 1 :])
+                break
+            sent += 1
+        return sent
+
+    async def _release(self, entries: list[OutboxEntry]) -> None:
+        if not entries:
+            return
+        async with self.store.transaction() as session:
+            await session.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.id.in_([e.id for e in entries]))
+                .values(lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    async def _deliver(self, entry: OutboxEntry) -> int:
+        kind = entry.destination.split(":", 1)[0]
+        sender = self.senders.get(kind)
+        outcome: dict[str, Any]
+        payload: Mapping[str, Any] = {}
+        result: Mapping[str, Any] | None = None
+        try:
+            if sender is None:
+                raise RetryLater(f"no sender for '{kind}'", 30.0)
+            payload = self.cipher.open(entry.payload)
+            result = await sender.send(entry.destination, payload)
+        except RetryLater as exc:
+            attempts = entry.attempts + 1
+            failed = attempts >= MAX_ATTEMPTS
+            outcome = {
+                "attempts": attempts,
+                "lease_until": None,
+                "last_error": str(exc)[:200],
+                "status": "failed" if failed else "pending",
+                "next_attempt_at": utcnow() + timedelta(seconds=backoff(attempts, exc.retry_after)),
+            }
+            log.warning(
+                "outbox entry %s to %s: retry %s (%s)",
+                entry.id,
+                kind,
+                attempts,
+                "gave up" if failed else "later",
+            )
+        except DeliveryRejected as exc:
+            outcome = {"status": "failed", "lease_until": None, "last_error": str(exc)[:200]}
+            log.warning("outbox entry %s to %s rejected", entry.id, kind)
+        else:
+            outcome = {"status": "sent", "sent_at": utcnow(), "lease_until": None, "payload": b""}
+        async with self.store.transaction() as session:
+            await session.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.id == entry.id)
+                .values(**outcome)
+                .execution_options(synchronize_session=False)
+            )
+            if outcome["status"] == "sent" and self.on_sent is not None:
+                await self.on_sent(session, payload, result or {})
+        return 1 if outcome["status"] == "sent" else 0
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; they are UTC."""
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,182 @@
+"""Retention: delete what Wegwijs no longer needs (default 90 days, WEGWIJS_RETENTION_DAYS).
+
+- a pupil inactive for longer than `days`: the pupil row (state, address), transcript,
+  processed updates, outbox entries and cases; with the handoff service given, exactly as
+  `/vergeet` does it (the counsellor side is told an open case was erased);
+- transcript lines older than `days`, also of pupils who are still active;
+- cases closed more than `days` ago;
+- delivered or failed outbox entries (delivered payloads are already emptied on delivery)
+  after `SENT_KEEP`, processed update ids after `DEDUPE_KEEP`;
+- audit entries are kept (they hold no pupil data): the controller sets their retention.
+
+Every inactive pupil is deleted in its own pupil transaction, so a pupil who writes at that
+very moment is either kept (the new message wins) or deleted before the message is handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.infra.sql import (
+    Case,
+    OutboxEntry,
+    ProcessedUpdate,
+    Pupil,
+    Store,
+    TranscriptLine,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+
+class CaseEraser(Protocol):
+    """What retention needs of the handoff service: erase a pupil's cases (and say so)."""
+
+    async def erase(self, session: AsyncSession, pupil_id: str) -> None:
+        """Erase the pupil's cases within this transaction."""
+
+SENT_KEEP = timedelta(days=1)
+DEDUPE_KEEP = timedelta(days=2)
+OPEN_STATUSES = ("pending", "claimed", "ended")
+DAY = 24 * 3600.0
+
+
+@dataclass
+class PurgeReport:
+    """How many rows of each kind a purge deleted."""
+
+    pupils: int = 0
+    transcript_lines: int = 0
+    processed_updates: int = 0
+    outbox_entries: int = 0
+    cases: int = 0
+
+    @property
+    def total(self) -> int:
+        """All deleted rows."""
+        return sum(int(getattr(self, f.name)) for f in fields(self))
+
+    def __str__(self) -> str:
+        return ", ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))
+
+
+async def purge(
+    store: Store, now: datetime | None = None, days: int = 90, handoff: CaseEraser | None = None
+) -> PurgeReport:
+    """Delete conversations of pupils inactive for `days`, old closed cases and sent messages."""
+    if days < 1:
+        raise ValueError("retention must be at least one day")
+    now = now or utcnow()
+    cutoff = now - timedelta(days=days)
+    report = PurgeReport()
+    async with store.transaction() as session:
+        inactive = list(
+            (await session.scalars(select(Pupil.id).where(Pupil.updated_at < cutoff))).all()
+        )
+    for pupil_id in inactive:
+        async with store.pupil_transaction(pupil_id) as session:
+            pupil = await session.get(Pupil, pupil_id)
+            if pupil is None or _aware(pupil.updated_at) >= cutoff:
+                continue
+            await _delete_pupil(session, pupil, report, handoff)
+    async with store.transaction() as session:
+        report.transcript_lines += await _count(
+            session, delete(TranscriptLine).where(TranscriptLine.created_at < cutoff)
+        )
+        report.processed_updates += await _count(
+            session,
+            delete(ProcessedUpdate).where(
+                ProcessedUpdate.created_at < now - min(DEDUPE_KEEP, timedelta(days=days))
+            ),
+        )
+        old_cases = list(
+            (
+                await session.scalars(
+                    select(Case.id).where(
+                        Case.status.not_in(OPEN_STATUSES), Case.closed_at < cutoff
+                    )
+                )
+            ).all()
+        )
+        if old_cases:
+            report.outbox_entries += await _count(
+                session, delete(OutboxEntry).where(OutboxEntry.case_id.in_(old_cases))
+            )
+            report.cases += await _count(session, delete(Case).where(Case.id.in_(old_cases)))
+        report.outbox_entries += await _count(
+            session,
+            delete(OutboxEntry).where(
+                OutboxEntry.status == "sent", OutboxEntry.sent_at < now - SENT_KEEP
+            ),
+        )
+        report.outbox_entries += await _count(
+            session,
+            delete(OutboxEntry).where(
+                OutboxEntry.status == "failed", OutboxEntry.created_at < cutoff
+            ),
+        )
+    log.info("retention purge (%s days): %s", days, report)
+    return report
+
+
+async def _delete_pupil(
+    session: AsyncSession, pupil: Pupil, report: PurgeReport, handoff: CaseEraser | None
+) -> None:
+    pupil_id = pupil.id
+    cases = (await session.scalars(select(Case.id).where(Case.pupil_id == pupil_id))).all()
+    report.cases += len(cases)
+    report.outbox_entries += int(
+        await session.scalar(select(func.count()).where(OutboxEntry.pupil_id == pupil_id)) or 0
+    )
+    if handoff is not None:  # also tells the counsellor side that open cases are gone
+        await handoff.erase(session, pupil_id)
+    else:
+        await session.execute(delete(OutboxEntry).where(OutboxEntry.pupil_id == pupil_id))
+        await session.execute(delete(Case).where(Case.pupil_id == pupil_id))
+    report.transcript_lines += await _count(
+        session, delete(TranscriptLine).where(TranscriptLine.pupil_id == pupil_id)
+    )
+    report.processed_updates += await _count(
+        session, delete(ProcessedUpdate).where(ProcessedUpdate.pupil_id == pupil_id)
+    )
+    await session.delete(pupil)
+    report.pupils += 1
+
+
+async def _count(session: AsyncSession, statement: object) -> int:
+    result = await session.execute(statement)  # type: ignore[call-overload]
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def run_daily(
+    store: Store,
+    days: int,
+    stop: asyncio.Event,
+    handoff: CaseEraser | None = None,
+    interval: float = DAY,
+) -> None:
+    """Purge once now and then every `interval` seconds until `stop` is set."""
+    while not stop.is_set():
+        try:
+            await purge(store, utcnow(), days, handoff)
+        except Exception as exc:  # a failed purge must not stop the bot; retried next round
+            log.warning("retention purge failed: %s", type(exc).__name__)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            continue
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; they are UTC."""
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

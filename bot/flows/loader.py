@@ -1,0 +1,311 @@
+"""Load `content/`: YAML syntax, then JSON Schema, then the typed model. Collects all problems."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from bot.flows.conditions import ConditionSyntaxError, parse_condition
+from bot.flows.model import (
+    END,
+    Branch,
+    ButtonSpec,
+    FlowSpec,
+    Patterns,
+    SlotSpec,
+    StepKind,
+    StepSpec,
+)
+from bot.flows.problems import Problem
+from bot.flows.yamlio import YamlDoc, load_yaml
+
+STEP_KINDS: tuple[StepKind, ...] = ("say", "ask", "set", "action", "call", "link", "noop")
+_STEP_KEYS = {
+    "id",
+    "next",
+    "say",
+    "ask",
+    "collect",
+    "buttons",
+    "free_text",
+    "skippable",
+    "ask_again",
+    "invalid",
+    "set",
+    "action",
+    "call",
+    "link",
+    "noop",
+}
+
+
+@cache
+def _validator(schema_path: Path) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_path.read_text(encoding="utf-8")))
+
+
+def relative(path: Path, root: Path) -> str:
+    """Display a content path relative to the project, as editors know it."""
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def schema_problems(doc: YamlDoc, schema: Path, display: str) -> list[Problem]:
+    """Validate a YAML document against a JSON Schema; every error becomes a Problem."""
+    problems = []
+    for error in sorted(
+        _validator(schema).iter_errors(doc.data), key=lambda e: list(map(str, e.path))
+    ):
+        path = tuple(error.absolute_path)
+        where = "/".join(map(str, path)) or "(top)"
+        problems.append(
+            Problem(display, doc.lines.line(path), f"at '{where}': {_explain(error)}", _hint(error))
+        )
+    return problems
+
+
+def _explain(error: Any) -> str:
+    if error.validator == "oneOf" and isinstance(error.instance, dict):
+        kinds = [k for k in STEP_KINDS if k in error.instance]
+        if "ask" in error.instance and "collect" not in error.instance:
+            return "an 'ask' step needs 'collect: <slot>' to know where the answer goes"
+        if len(kinds) != 1:
+            found = ", ".join(kinds) or "none"
+            return f"a step needs exactly one of {', '.join(STEP_KINDS)} (found: {found})"
+    if error.validator in {"additionalProperties", "unevaluatedProperties"}:
+        message = str(error.message)
+        for prefix in (
+            "Additional properties are not allowed",
+            "Unevaluated properties are not allowed",
+        ):
+            message = message.replace(prefix, "unknown key")
+        return message
+    return str(error.message)
+
+
+def _hint(error: Any) -> str:
+    if isinstance(error.instance, bool) and error.validator in {"type", "pattern", "minLength"}:
+        return (
+            "YAML reads yes, no, on, off, true and false as true/false: put the text in "
+            'quotes, e.g. "yes"'
+        )
+    if error.validator in {"additionalProperties", "unevaluatedProperties"}:
+        return "check the spelling; the allowed keys are listed in content/README.md"
+    if error.validator == "pattern":
+        return "use lowercase letters, digits and '_' only, starting with a letter"
+    if error.validator == "required":
+        return "add the missing key"
+    return "see content/README.md for the format"
+
+
+def load_texts(content_dir: Path) -> tuple[dict[str, str], list[Problem]]:
+    """Load `texts.yml`."""
+    doc, problems = load_checked(content_dir, content_dir / "texts.yml", "texts.schema.json")
+    texts = doc.data.get("texts", {}) if doc and not problems else {}
+    return {str(k): str(v) for k, v in texts.items()}, problems
+
+
+def load_slots(content_dir: Path) -> tuple[dict[str, SlotSpec], list[Problem]]:
+    """Load every `slots*.yml` file."""
+    slots: dict[str, SlotSpec] = {}
+    problems: list[Problem] = []
+    for path in sorted(content_dir.glob("slots*.yml")):
+        doc, found = load_checked(content_dir, path, "slots.schema.json")
+        problems += found
+        if doc is None or found:
+            continue
+        display = relative(path, content_dir)
+        for name, spec in doc.data["slots"].items():
+            if name in slots:
+                problems.append(
+                    Problem(
+                        display,
+                        doc.lines.line(("slots", name)),
+                        f"slot '{name}' is declared twice",
+                        f"it is also declared in {slots[name].file}",
+                    )
+                )
+                continue
+            slots[name] = SlotSpec(
+                name,
+                spec["type"],
+                spec.get("min"),
+                spec.get("max"),
+                bool(spec.get("private", False)),
+                doc.lines.line(("slots", name)),
+                display,
+            )
+    return slots, problems
+
+
+def load_patterns(content_dir: Path) -> tuple[Patterns, list[Problem]]:
+    """Load `patterns.yml`."""
+    doc, problems = load_checked(content_dir, content_dir / "patterns.yml", "patterns.schema.json")
+    if doc is None or problems:
+        return Patterns(), problems
+    data = doc.data
+    commands = data["commands"]
+    misunderstood = data["not_understood"]
+    return Patterns(
+        start_flow=data["start_flow"],
+        menu_flow=data.get("menu_flow", data["start_flow"]),
+        commands={name: spec["flow"] for name, spec in commands.items()},
+        resets=frozenset(name for name, spec in commands.items() if spec.get("resets")),
+        command_descriptions={n: s.get("description", "") for n, s in commands.items()},
+        exact=dict(data.get("exact", {})),
+        global_intents=dict(data["global_intents"]),
+        topics=dict(data["topics"]),
+        keywords={k: tuple(v) for k, v in data.get("keywords", {}).items()},
+        yes_words=tuple(data.get("yes_words", ())),
+        no_words=tuple(data.get("no_words", ())),
+        skip_words=tuple(data.get("skip_words", ())),
+        number_words=dict(data.get("number_words", {})),
+        rephrase=misunderstood["rephrase"],
+        offer=misunderstood["offer"],
+        max_misses=int(misunderstood.get("max_misses", 2)),
+        confidence=float(data.get("confidence", 0.6)),
+        topic_confidence=float(data.get("topic_confidence", 0.75)),
+    ), []
+
+
+def load_flows(content_dir: Path) -> tuple[dict[str, FlowSpec], list[Problem]]:
+    """Load every file in `flows/`."""
+    flows: dict[str, FlowSpec] = {}
+    problems: list[Problem] = []
+    for path in sorted((content_dir / "flows").glob("*.yml")):
+        doc, found = load_checked(content_dir, path, "flows.schema.json")
+        problems += found
+        if doc is None or found:
+            continue
+        display = relative(path, content_dir)
+        for flow_id, data in doc.data["flows"].items():
+            if flow_id in flows:
+                problems.append(
+                    Problem(
+                        display,
+                        doc.lines.line(("flows", flow_id)),
+                        f"flow '{flow_id}' is defined twice",
+                        f"it is also defined in {flows[flow_id].file}; rename one",
+                    )
+                )
+                continue
+            flow, flow_problems = _flow(flow_id, data, doc, display)
+            flows[flow_id] = flow
+            problems += flow_problems
+    return flows, problems
+
+
+def _flow(
+    flow_id: str, data: Mapping[str, Any], doc: YamlDoc, display: str
+) -> tuple[FlowSpec, list[Problem]]:
+    problems: list[Problem] = []
+    steps = []
+    for index, raw in enumerate(data["steps"]):
+        path = ("flows", flow_id, "steps", index)
+        step_id = raw.get("id") or f"step_{index + 1}"
+        kind = next(k for k in STEP_KINDS if k in raw)
+        line = doc.lines.line(path)
+        branches, branch_problems = _branches(raw.get("next"), doc, path, display, flow_id, step_id)
+        problems += branch_problems
+        texts = raw.get(kind) if kind in {"say", "ask"} else None
+        steps.append(_step(raw, step_id, kind, line, texts, branches))
+    flow = FlowSpec(
+        flow_id,
+        display,
+        doc.lines.line(("flows", flow_id)),
+        str(data.get("title", flow_id)),
+        str(data.get("description", "")),
+        tuple(steps),
+    )
+    return flow, problems
+
+
+def _step(
+    raw: Mapping[str, Any],
+    step_id: str,
+    kind: StepKind,
+    line: int | None,
+    texts: Any,
+    branches: tuple[Branch, ...],
+) -> StepSpec:
+    as_tuple = (texts,) if isinstance(texts, str) else tuple(texts or ())
+    params = {k: v for k, v in raw.items() if k not in _STEP_KEYS}
+    target = raw.get("call") or raw.get("link")
+    return StepSpec(
+        id=step_id,
+        kind=kind,
+        line=line,
+        texts=tuple(str(t) for t in as_tuple),
+        collect=raw.get("collect"),
+        buttons=tuple(
+            ButtonSpec(
+                str(b["title"]),
+                str(b["value"]),
+                tuple(b.get("intents", ())),
+                tuple(b.get("match", ())),
+            )
+            for b in raw.get("buttons", ())
+        ),
+        free_text=bool(raw.get("free_text", True)),
+        skippable=bool(raw.get("skippable", False)),
+        ask_again=bool(raw.get("ask_again", False)),
+        invalid=raw.get("invalid"),
+        values=dict(raw.get("set", {})),
+        action=raw.get("action"),
+        params=params,
+        flow_target=target,
+        next=branches,
+        explicit_id="id" in raw,
+    )
+
+
+def _branches(
+    raw: Any, doc: YamlDoc, path: tuple[Any, ...], display: str, flow_id: str, step_id: str
+) -> tuple[tuple[Branch, ...], list[Problem]]:
+    if raw is None:
+        return (), []
+    if isinstance(raw, str):
+        return (Branch(None, raw),), []
+    branches: list[Branch] = []
+    problems: list[Problem] = []
+    for i, entry in enumerate(raw):
+        if "else" in entry:
+            branches.append(Branch(None, entry["else"]))
+            continue
+        try:
+            branches.append(Branch(parse_condition(entry["if"]), entry["then"]))
+        except ConditionSyntaxError as exc:
+            problems.append(
+                Problem(
+                    display,
+                    doc.lines.line((*path, "next", i, "if")),
+                    f"condition '{entry['if']}' cannot be read: {exc}",
+                    'write e.g. age >= 18 and topic == "quit"',
+                    flow_id,
+                    step_id,
+                )
+            )
+    return tuple(branches), problems
+
+
+def load_checked(
+    content_dir: Path, path: Path, schema: str
+) -> tuple[YamlDoc | None, list[Problem]]:
+    """Load one content file: YAML syntax, then its JSON Schema (`schema` in content/schema)."""
+    display = relative(path, content_dir)
+    if not path.exists():
+        return None, [Problem(display, None, "file is missing", "restore it from git")]
+    doc, problems = load_yaml(path, display)
+    if doc is None:
+        return None, problems
+    return doc, problems + schema_problems(doc, content_dir / "schema" / schema, display)
+
+
+__all__ = ["END"]

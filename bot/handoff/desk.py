@@ -1,0 +1,294 @@
+"""What counsellors can do with a case from their chat: claim, reply, show, close."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, replace
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows.actions import Button, Message
+from bot.handoff import notices
+from bot.handoff.cases import (
+    CLOSABLE,
+    MAX_RELAY,
+    PUPIL_END,
+    TRANSCRIPT_LINES,
+    CaseOutbox,
+    aware,
+)
+from bot.handoff.flows import FLOW_FEEDBACK
+from bot.handoff.tables import CaseMessage
+from bot.infra.sql import (
+    Case,
+    Pupil,
+    TranscriptLine,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CounsellorInbound:
+    """Something a counsellor did in a counsellor chat: a message or a button press."""
+
+    chat_id: str
+    user_id: str
+    user_name: str
+    update_id: str | None = None
+    thread_id: str | None = None
+    reply_to_message_id: str | None = None
+    text: str | None = None
+    callback_data: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Actor:
+    """A counsellor as the service sees them: audit id, first name and role key."""
+
+    ref: str
+    name: str
+    role: str
+
+
+class CounsellorDesk(CaseOutbox):
+    """The counsellor side of the handoff service."""
+
+    async def _command(self, inbound: CounsellorInbound) -> tuple[int, str, str | None] | None:
+        if inbound.callback_data:
+            return notices.parse_callback(inbound.callback_data)
+        text = (inbound.text or "").strip()
+        if not text or text.startswith("/"):
+            return None
+        refs = [r for r in (inbound.reply_to_message_id, inbound.thread_id) if r]
+        if not refs:
+            return None  # counsellors talking among themselves
+        async with self._store().transaction() as session:
+            for ref in refs:
+                case_id = await session.scalar(
+                    select(CaseMessage.case_id)
+                    .where(
+                        CaseMessage.chat == str(inbound.chat_id), CaseMessage.message_id == str(ref)
+                    )
+                    .order_by(CaseMessage.id.desc())
+                    .limit(1)
+                )
+                if case_id is not None:
+                    return int(case_id), "reply", None
+        return None
+
+    async def _pupil_of(self, case_id: int) -> str | None:
+        async with self._store().transaction() as session:
+            found = await session.scalar(select(Case.pupil_id).where(Case.id == case_id))
+        return str(found) if found is not None else None
+
+    async def _act(
+        self,
+        session: AsyncSession,
+        case: Case,
+        inbound: CounsellorInbound,
+        action: str,
+        argument: str | None,
+    ) -> None:
+        actor = self._actor(inbound)
+        key = f"c:{inbound.update_id or uuid.uuid4().hex}"
+        if not self._may_act(inbound, case):
+            self._audit(session, actor.ref, "refused", case.id, action)
+            self._to_chat(
+                session,
+                case,
+                str(inbound.chat_id),
+                self.texts.c("not_allowed", case=case.id),
+                f"{key}:refused",
+            )
+            log.info("case %s: %s refused for a counsellor not on the list", case.id, action)
+            return
+        if action == "claim":
+            await self._claim(session, case, actor, key)
+        elif action == "close" and argument is None:
+            await self._ask_outcome(session, case, actor, key)
+        elif action == "close" and argument is not None:
+            await self._close(session, case, actor, argument, key)
+        elif action == "transcript":
+            await self._transcript(session, case, actor, key)
+        elif action == "reply":
+            await self._reply(session, case, actor, inbound.text or "", key)
+
+    def _may_act(self, inbound: CounsellorInbound, case: Case) -> bool:
+        return self.routing.allows(str(inbound.user_id)) and notices.chat_of(
+            case.destination
+        ) == str(inbound.chat_id)
+
+    async def _claim(self, session: AsyncSession, case: Case, actor: _Actor, key: str) -> bool:
+        texts = self.texts
+        if case.status == "claimed" and case.counsellor_id == actor.ref:
+            return True
+        if case.status == "claimed":
+            self._to_thread(
+                session,
+                case,
+                texts.c("already_claimed", case=case.id, name=case.counsellor_name),
+                f"{key}:taken",
+            )
+            return False
+        if case.status != "pending":
+            self._to_thread(session, case, texts.c("not_open", case=case.id), f"{key}:closed")
+            return False
+        reserved = self._reserved(case, actor)
+        if reserved is not None:
+            name, minutes = reserved
+            self._to_thread(
+                session,
+                case,
+                texts.c("reserved", case=case.id, name=name, minutes=minutes),
+                f"{key}:reserved",
+            )
+            self._audit(session, actor.ref, "claim_reserved", case.id)
+            return False
+        case.status, case.counsellor_id, case.counsellor_name = "claimed", actor.ref, actor.name
+        case.claimed_at = self.clock()
+        pupil = await session.get(Pupil, case.pupil_id)
+        self._to_thread(
+            session,
+            case,
+            texts.c("claimed", case=case.id, name=actor.name),
+            f"{key}:claimed",
+            notices.case_buttons(texts, case.id, case.consent, claim=False),
+        )
+        if pupil is not None:
+            pupil.counsellor_id = actor.ref
+            state = self._state(pupil)
+            self._save(pupil, replace(state, stack=(), history=(), misses=0))
+            hello = Message(
+                texts.p("claimed", name=actor.name, role=texts.role(actor.role)),
+                (Button(texts.p("end_button"), PUPIL_END),),
+            )
+            self._to_pupil(session, pupil, [hello], f"{key}:hello")
+        self._audit(session, actor.ref, "claim", case.id)
+        log.info("case %s claimed", case.id)
+        return True
+
+    async def _ask_outcome(
+        self, session: AsyncSession, case: Case, actor: _Actor, key: str
+    ) -> None:
+        if case.status not in CLOSABLE:
+            self._to_thread(session, case, self.texts.c("not_open", case=case.id), key)
+            return
+        self._to_thread(
+            session,
+            case,
+            self.texts.c("choose_outcome", case=case.id),
+            f"{key}:outcome",
+            notices.outcome_buttons(self.texts, case.id),
+        )
+        self._audit(session, actor.ref, "close_asked", case.id)
+
+    async def _close(
+        self, session: AsyncSession, case: Case, actor: _Actor, outcome: str, key: str
+    ) -> None:
+        texts = self.texts
+        if outcome not in texts.outcomes:
+            return
+        if case.status not in CLOSABLE:
+            self._to_thread(session, case, texts.c("not_open", case=case.id), f"{key}:closed")
+            return
+        was = case.status
+        case.status, case.outcome, case.closed_at = "closed", outcome, self.clock()
+        self._to_thread(
+            session,
+            case,
+            texts.c("closed", case=case.id, name=actor.name, outcome=texts.outcomes[outcome]),
+            f"{key}:done",
+        )
+        pupil = await session.get(Pupil, case.pupil_id)
+        if pupil is not None and was == "claimed":
+            goodbye = Message(texts.p("closed", name=case.counsellor_name))
+            self._to_pupil(
+                session, pupil, [goodbye, *self._run_flow(pupil, FLOW_FEEDBACK)], f"{key}:bye"
+            )
+        elif pupil is not None and was == "pending":
+            state = self._state(pupil)
+            self._save(pupil, state.with_slots(share_consent=None))
+            self._to_pupil(session, pupil, [Message(texts.p("closed_unclaimed"))], f"{key}:bye")
+        self._audit(session, actor.ref, "close", case.id, f"outcome={outcome}")
+        log.info("case %s closed outcome=%s", case.id, outcome)
+
+    async def _transcript(self, session: AsyncSession, case: Case, actor: _Actor, key: str) -> None:
+        texts = self.texts
+        if case.consent != "full":
+            self._to_thread(session, case, texts.c("transcript_none", case=case.id), key)
+            self._audit(session, actor.ref, "transcript_refused", case.id)
+            return
+        # What was said up to the request: that is what the pupil agreed to share.
+        upto = self.cipher.open(case.summary).get("transcript_upto") if case.summary else None
+        rows = (
+            await session.scalars(
+                select(TranscriptLine)
+                .where(TranscriptLine.pupil_id == case.pupil_id, TranscriptLine.id <= (upto or 0))
+                .order_by(TranscriptLine.id.desc())
+                .limit(TRANSCRIPT_LINES)
+            )
+        ).all()
+        lines = [(row.author, self.cipher.decrypt(row.body).decode()) for row in reversed(rows)]
+        chunks = (
+            notices.transcript_chunks(texts, case.id, lines)
+            if lines
+            else [texts.c("transcript_empty", case=case.id)]
+        )
+        for index, chunk in enumerate(chunks):
+            self._to_thread(session, case, chunk, f"{key}:t{index}")
+        self._audit(session, actor.ref, "view_transcript", case.id, f"lines={len(lines)}")
+
+    async def _reply(
+        self, session: AsyncSession, case: Case, actor: _Actor, text: str, key: str
+    ) -> None:
+        texts = self.texts
+        if case.status == "pending" and not await self._claim(session, case, actor, key):
+            return
+        if case.status != "claimed":
+            self._to_thread(session, case, texts.c("not_open", case=case.id), f"{key}:closed")
+            return
+        if case.counsellor_id != actor.ref:
+            self._to_thread(
+                session,
+                case,
+                texts.c("only_claimer", case=case.id, name=case.counsellor_name),
+                f"{key}:other",
+            )
+            self._audit(session, actor.ref, "reply_refused", case.id)
+            return
+        pupil = await session.get(Pupil, case.pupil_id)
+        if pupil is None:
+            return
+        body = notices.clip(text.strip(), MAX_RELAY)
+        relay = Message(
+            texts.p("relay", name=case.counsellor_name, role=texts.role(actor.role), text=body)
+        )
+        self._to_pupil(session, pupil, [relay], f"{key}:relay", author="counsellor")
+        self._audit(session, actor.ref, "reply", case.id)
+
+    def _actor(self, inbound: CounsellorInbound) -> _Actor:
+        known = self.routing.counsellors.get(str(inbound.user_id))
+        if known is not None:
+            return _Actor(f"tg:{inbound.user_id}", known.first_name, known.role)
+        words = (inbound.user_name or "").split()
+        name = words[0][:40] if words else self.texts.role(None)
+        return _Actor(f"tg:{inbound.user_id}", name, "default")
+
+    def _reserved(self, case: Case, actor: _Actor) -> tuple[str, int] | None:
+        """(name, minutes left) while a former counsellor has the first right to claim."""
+        if case.priority == "urgent" or not case.summary:
+            return None
+        previous = self.cipher.open(case.summary).get("previous")
+        if not previous or previous == actor.ref:
+            return None
+        left = aware(case.created_at) + self.routing.continuity - self.clock()
+        if left.total_seconds() <= 0:
+            return None
+        name = self.routing.counsellors.get(previous.removeprefix("tg:"))
+        return (
+            name.first_name if name else self.texts.role(None),
+            max(1, int(left.total_seconds() // 60)),
+        )
