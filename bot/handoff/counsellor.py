@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.flows.loader import load_checked, load_slots, relative
 from bot.flows.problems import Problem
 from bot.flows.text import fill, placeholders
 from bot.flows.yamlio import YamlDoc, load_yaml
@@ -182,8 +183,6 @@ class CounsellorTexts:
 
 def load(content_dir: Path) -> tuple[CounsellorTexts | None, list[Problem]]:
     """Load and check `counsellor.yml`; office hours and names come from `networks.yml`."""
-    from bot.flows.loader import load_checked, load_slots, relative
-
     path = content_dir / FILE
     display = relative(path, content_dir)
     doc, problems = load_checked(content_dir, path, "counsellor.schema.json")
