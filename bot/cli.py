@@ -68,6 +68,16 @@ def _parser() -> argparse.ArgumentParser:
     check = content_commands.add_parser("check", help="validate content/")
     check.add_argument("--content-dir", type=Path, default=None)
     check.set_defaults(handler=_content_check)
+    dialogues = content_commands.add_parser(
+        "test", help="run the editors' dialogue tests (content/tests/*.yml)"
+    )
+    dialogues.add_argument("files", nargs="*", type=Path, help="files or folders (default all)")
+    dialogues.add_argument("--content-dir", type=Path, default=None)
+    dialogues.add_argument("--nlu", action="store_true",
+                           help="parse every line with the real Rasa model ($RASA_URL)")
+    dialogues.add_argument("--figures", action="store_true",
+                           help="also print the listening figures of these conversations")
+    dialogues.set_defaults(handler=_content_test)
     graph = content_commands.add_parser("graph", help="Mermaid diagrams of every flow")
     graph.add_argument("--content-dir", type=Path, default=None)
     graph.add_argument("--output", type=Path, default=None, help="write to a file (default stdout)")
@@ -176,6 +186,24 @@ def _content_check(args: argparse.Namespace) -> int:
     content, problems = load_content(content_dir)
     print(report(problems, content_dir))
     return 0 if content is not None else 1
+
+
+def _content_test(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from bot.dialogues.suite import report, run_suite
+
+    settings = Settings.from_env()
+    if args.content_dir is not None:
+        settings = replace(settings, content_dir=args.content_dir)
+    if args.nlu and not settings.rasa_url:
+        print("wegwijs: --nlu needs RASA_URL (start Rasa with 'wegwijs nlu serve -- ...')",
+              file=sys.stderr)
+        return 2
+    results, problems = asyncio.run(run_suite(settings, args.files, args.nlu))
+    text, passed = report(results, problems, figures=args.figures)
+    print(text)
+    return 0 if passed else 1
 
 
 def _content_graph(args: argparse.Namespace) -> int:

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from bot.catalog import builtins as catalog_builtins
 from bot.catalog import catalog, places
+from bot.catalog.answers_load import load_answers
 from bot.flows import checker
 from bot.flows.actions import ENGINE_BUILTINS, Builtin
+from bot.flows.listening_load import load_listening
 from bot.flows.loader import load_flows, load_patterns, load_slots, load_texts
 from bot.flows.model import Content
 from bot.flows.problems import Problem
@@ -45,6 +47,10 @@ def load_content(content_dir: Path) -> tuple[Content | None, list[Problem]]:
     problems += found
     texts_for_counsellors, found = counsellor.load(content_dir)
     problems += found
+    listening, found = load_listening(content_dir)
+    problems += found
+    question_bank, found = load_answers(content_dir)
+    problems += found
     content = Content(
         flows,
         slots,
@@ -55,6 +61,8 @@ def load_content(content_dir: Path) -> tuple[Content | None, list[Problem]]:
         places=gazetteer,
         counsellor=texts_for_counsellors,
         actions=all_actions(),
+        listening=listening,
+        questions=question_bank,
     )
     problems += checker.cross_references(
         content, started_by_code=HANDOFF_FLOWS, required=SAFETY_FLOWS

@@ -198,7 +198,8 @@ def show_resources(call: BuiltinCall) -> BuiltinResult:
     # `more: true` shows the next resources, skipping those the pupil has already seen.
     skip = set(earlier) if call.params.get("more") else set()
     candidates = [(r.id, r.reach) for r in catalog.resources if r.id not in skip]
-    chosen = pick_resources(candidates, topic, profile.age, place, limit)
+    seen = frozenset(site for r in catalog.resources if r.id in skip and (site := r.reach.site))
+    chosen = pick_resources(candidates, topic, profile.age, place, limit, seen)
     if not chosen:
         return BuiltinResult(messages=pack([t["resources_none"]]))
     body = "\n\n".join(_resource_text(t, by_id[rid]) for rid in chosen)

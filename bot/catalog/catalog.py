@@ -502,6 +502,7 @@ def _resources(ctx: _Ctx) -> tuple[tuple[Resource, ...], dict[str, str]]:
             frozenset(raw.get("networks", ())),
             frozenset(raw.get("municipalities", ())),
             bool(raw.get("show_without_region", False)),
+            raw.get("url") or raw.get("chat") or raw.get("phone"),
         )
         resources.append(
             Resource(

@@ -245,6 +245,9 @@ class Reach:
     networks: frozenset[str] = frozenset()
     municipalities: frozenset[str] = frozenset()
     without_region: bool = False
+    # The website (or chat, or phone) it leads to: two cards to the same site are one too many
+    # (a regional JAC and the national JAC page).
+    site: str | None = None
 
 
 def place_from_slots(slots: Mapping[str, Any]) -> Place:
@@ -272,16 +275,26 @@ def resource_score(reach: Reach, topic: str, age: int | None, place: Place) -> i
 
 
 def pick_resources(
-    reaches: Sequence[tuple[str, Reach]], topic: str, age: int | None, place: Place, limit: int
+    reaches: Sequence[tuple[str, Reach]], topic: str, age: int | None, place: Place, limit: int,
+    seen_sites: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """The ids of the `limit` closest resources; ties keep the editor's order."""
+    """The ids of the `limit` closest resources; ties keep the editor's order. A resource that
+    leads to the same site as a closer one (or one already shown) is left out."""
     scored = [
-        (score, index, rid)
+        (score, index, rid, reach.site)
         for index, (rid, reach) in enumerate(reaches)
         if (score := resource_score(reach, topic, age, place)) is not None
     ]
     scored.sort(key=lambda item: (-item[0], item[1]))
-    return [rid for _, _, rid in scored[:limit]]
+    chosen: list[str] = []
+    sites = set(seen_sites)
+    for _, _, rid, site in scored:
+        if site is not None and site in sites:
+            continue
+        chosen.append(rid)
+        if site is not None:
+            sites.add(site)
+    return chosen[:limit]
 
 
 def _same(name: str, names: frozenset[str]) -> bool:

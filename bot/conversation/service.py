@@ -52,6 +52,9 @@ class Handled:
     duplicate: bool = False
     relayed: bool = False
     safety: str | None = None
+    # What the engine noticed (not_understood, hijack, asked_known, ...): for dialogue tests
+    # and the listening figures; never pupil text.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -223,7 +226,8 @@ class ConversationService:
             state.waiting,
             level,
         )
-        return Handled(pupil_id, tuple(messages), safety=None if level == "none" else level)
+        return Handled(pupil_id, tuple(messages), safety=None if level == "none" else level,
+                       notes=outcome.notes)
 
     async def _seen(self, session: AsyncSession, update_key: str) -> bool:
         found = await session.scalar(

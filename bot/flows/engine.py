@@ -35,6 +35,8 @@ class Outcome:
     # For each effect, how many of `messages` came before it: what the effect adds (a
     # handoff's waiting text) goes there, before a question the flow asks again after it.
     effect_at: tuple[int, ...] = ()
+    # What the engine noticed about the pupil's message, for tests and listening figures.
+    notes: tuple[str, ...] = ()
 
 
 def step(content: Content, state: State, event: Event) -> Outcome:

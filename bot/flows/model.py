@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from bot.flows.actions import ENGINE_BUILTINS, Builtin
 from bot.flows.conditions import Condition
+from bot.flows.listening import Listening
 
 StepKind = Literal["say", "ask", "set", "action", "call", "link", "noop"]
 SlotType = Literal["choice", "number", "yes_no", "location", "text"]
@@ -113,6 +114,21 @@ class Patterns:
 
 
 @dataclass(frozen=True, slots=True)
+class BankAnswer:
+    """An answer from the question bank: its texts and follow-up buttons (title, payload)."""
+
+    id: str
+    texts: tuple[str, ...]
+    follow_up: tuple[tuple[str, str], ...] = ()
+
+
+class QuestionBankPort(Protocol):
+    """Finds the answer a person wrote to a pupil's question (see bot.catalog.questions)."""
+
+    def answer(self, text: str) -> BankAnswer | None: ...
+
+
+@dataclass(frozen=True, slots=True)
 class Content:
     """Everything loaded from `content/`, validated."""
 
@@ -127,6 +143,8 @@ class Content:
     # The built-in actions flows may use (`action: name`): the engine's own, plus those the
     # loader of the whole content (bot.content) binds to the catalog and the safety layer.
     actions: Mapping[str, Builtin] = field(default_factory=lambda: ENGINE_BUILTINS)
+    listening: Listening = field(default_factory=Listening)
+    questions: QuestionBankPort | None = None
 
     def text(self, key: str, **values: object) -> str:
         """Return a system text by key, with `{name}` placeholders filled."""

@@ -15,7 +15,7 @@ from bot.catalog.catalog import OfficeHours, load
 from bot.flows.problems import Problem
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
-TODAY = dt.date(2026, 11, 28)
+TODAY = dt.date(2026, 12, 6)
 FILES = ("paths.yml", "resources.yml", "networks.yml", "facts.yml", "summaries.yml")
 
 

@@ -455,7 +455,8 @@ def test_wellbeing_stress_shows_mental_health_help_then_more(chat: Chat) -> None
     c.say("vooral stress door de examens")
     assert "Stress" in c.texts[0]
     first = c.texts[1]
-    assert "OverKop" in first and "TEJO" in first
+    # Vlaams-Brabant has its own JAC and OverKop entries (help nearby in every region)
+    assert "OverKop" in first and "JAC" in first
     c.press("Meer hulp zien")
     assert "Centrum Geestelijke Gezondheidszorg" in c.texts[0]
     assert "Tele-Onthaal" in c.texts[1] and "OverKop" not in c.texts[1]

@@ -1,0 +1,1 @@
+"""Dialogue tests for editors (`wegwijs content test`) and listening figures."""

@@ -1,0 +1,198 @@
+"""How the bot listens (content/listening.yml): cues, reflections, small talk, passing facts.
+
+Pure: the model, and functions that read a pupil's message against it. Loading is in
+`bot.flows.listening_load`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.flows.nlu import NluResult
+from bot.flows.text import normalize
+
+MAX_AGE = 30
+MIN_AGE = 10
+MAX_GRADE_YEAR = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """Something a message can be about: words or intents that say so, and what to answer."""
+
+    name: str
+    phrases: tuple[str, ...] = ()  # normalised
+    intents: frozenset[str] = frozenset()
+    say: tuple[str, ...] = ()
+    ends: bool = False
+
+    def heard(self, norm: str, nlu: NluResult | None, confidence: float) -> bool:
+        """True when the normalised message names this cue, or the NLU says so."""
+        if any(_has(norm, phrase) for phrase in self.phrases):
+            return True
+        return bool(
+            nlu is not None and nlu.intent in self.intents and nlu.confidence >= confidence
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Understand:
+    """Words the bot recognises in any answer."""
+
+    ordinals: Mapping[str, int] = field(default_factory=dict)
+    school_types: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    left_school: tuple[str, ...] = ()
+    numbers: Mapping[str, int] = field(default_factory=dict)
+    yes: tuple[str, ...] = ()
+    no: tuple[str, ...] = ()
+    moods: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    age_phrases: tuple[str, ...] = ()  # "ik ben {n}", "{n} jaar"
+    year_words: tuple[str, ...] = ()  # words that make a bare number a school year
+
+
+@dataclass(frozen=True, slots=True)
+class Listening:
+    """Everything of content/listening.yml, normalised for matching."""
+
+    reflections: tuple[Cue, ...] = ()
+    smalltalk: tuple[Cue, ...] = ()
+    back_to_question: tuple[str, ...] = ()
+    parent_match: tuple[str, ...] = ()
+    teacher_match: tuple[str, ...] = ()
+    adult_noted: str = ""
+    adult_flow: str = "adult"
+    not_quitting: tuple[str, ...] = ()
+    already_said: Cue = field(default_factory=lambda: Cue("already_said"))
+    repeat: tuple[str, ...] = ()
+    told_before: str = ""
+    again_button: str = ""
+    switch_offer: str = ""
+    switch_yes: str = ""
+    switch_no: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    noted: Mapping[str, str] = field(default_factory=dict)
+    understand: Understand = field(default_factory=Understand)
+    fallback_first: tuple[str, ...] = ()
+    examples: Mapping[str, str] = field(default_factory=dict)
+    fallback_second: str = ""
+
+    def reflection(self, norm: str, nlu: NluResult | None, confidence: float) -> Cue | None:
+        """The first reflection cue the message carries."""
+        return next((c for c in self.reflections if c.say and c.heard(norm, nlu, confidence)),
+                    None)
+
+    def small_talk(self, norm: str, nlu: NluResult | None, confidence: float) -> Cue | None:
+        """A small-talk cue, only when the message is little more than the small talk."""
+        for cue in self.smalltalk:
+            if any(_short_match(norm, phrase) for phrase in cue.phrases):
+                return cue
+            if nlu is not None and nlu.intent in cue.intents and nlu.confidence >= confidence \
+                    and len(norm.split()) <= SMALL_TALK_WORDS:
+                return cue
+        return None
+
+    def adult(self, norm: str) -> str | None:
+        """'parent' or 'teacher' when the writer speaks of a young person as an adult."""
+        if any(_has(norm, p) for p in self.parent_match):
+            return "parent"
+        if any(_has(norm, p) for p in self.teacher_match):
+            return "teacher"
+        return None
+
+    def says_not_quitting(self, norm: str) -> bool:
+        return any(_has(norm, p) for p in self.not_quitting)
+
+    def asks_repeat(self, norm: str) -> bool:
+        return any(_short_match(norm, p) for p in self.repeat)
+
+
+SMALL_TALK_WORDS = 6
+_DIGITS = re.compile(r"(?<![\d])(\d{1,2})(?![\d])")
+_ORDINAL = re.compile(r"(?<![\d])([1-7])\s?(?:ste|de|e|st|d)(?![a-z])")
+
+
+def _has(norm: str, phrase: str) -> bool:
+    return bool(phrase) and f" {phrase} " in f" {norm} "
+
+
+def _short_match(norm: str, phrase: str) -> bool:
+    """The phrase is (nearly) the whole message: at most two words around it."""
+    if not _has(norm, phrase):
+        return False
+    return len(norm.split()) <= len(phrase.split()) + 2
+
+
+def school_year(understand: Understand, norm: str) -> int | None:
+    """A year of secondary school: "5de", "5e jaar", "vijfde", "in het 4de"."""
+    found = _ORDINAL.search(norm)
+    if found:
+        return int(found.group(1))
+    for word in norm.split():
+        year = understand.ordinals.get(word)
+        if year is not None and 1 <= year <= MAX_GRADE_YEAR:
+            return year
+    return None
+
+
+def number(understand: Understand, norm: str) -> int | None:
+    """A whole number in digits or words ("16", "zestien", "ik ben 17 jaar")."""
+    found = _DIGITS.search(norm)
+    if found:
+        return int(found.group(1))
+    padded = f" {norm} "
+    for word, value in sorted(understand.numbers.items(), key=lambda kv: -len(kv[0])):
+        if f" {word} " in padded:
+            return value
+    return None
+
+
+def passing_facts(understand: Understand, norm: str) -> dict[str, Any]:
+    """Facts about the pupil given in passing: age, year, school type, left school."""
+    facts: dict[str, Any] = {}
+    age = _age(understand, norm)
+    if age is not None:
+        facts["age"] = age
+    if any(_has(norm, p) for p in understand.left_school):
+        facts["school_grade"] = "left"
+    else:
+        year = school_year(understand, norm) if _ORDINAL.search(norm) or _mentions_year(
+            understand, norm) else None
+        if year is not None:
+            facts["school_year"] = year
+    for kind, words in understand.school_types.items():
+        if any(_has(norm, w) for w in words):
+            facts["school_type"] = kind
+            break
+    return facts
+
+
+def _mentions_year(understand: Understand, norm: str) -> bool:
+    words = norm.split()
+    return any(word in words for word in understand.year_words)
+
+
+def _age(understand: Understand, norm: str) -> int | None:
+    """An age said as such: "ik ben 19", "19 jaar", "ik ben zestien"."""
+    for phrase in understand.age_phrases:
+        pattern = phrase.replace("{n}", r"(\w+)")
+        found = re.search(rf"(?:^| ){pattern}(?: |$)", norm)
+        if not found:
+            continue
+        value = found.group(1)
+        age = int(value) if value.isdigit() else understand.numbers.get(value)
+        if age is not None and MIN_AGE <= age <= MAX_AGE:
+            return age
+    return None
+
+
+def mood(understand: Understand, norm: str, raw: str) -> str | None:
+    """A mood word or emoji: the key of `moods` it belongs to."""
+    for key, words in understand.moods.items():
+        for word in words:
+            plain = normalize(word)
+            if (plain and _has(norm, plain)) or (not plain and word in raw):
+                return key
+    return None
