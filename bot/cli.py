@@ -95,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.set_defaults(handler=_safety_report)
 
+    answers = commands.add_parser("answers", help="question bank tools")
+    answers_eval = answers.add_subparsers(title="answers commands").add_parser(
+        "eval", help="CV on the bank's examples, precision/recall on held-out questions")
+    answers_eval.add_argument("--content-dir", type=Path, default=None)
+    answers_eval.set_defaults(handler=_answers_eval)
+
     nlu = commands.add_parser("nlu", help="Rasa NLU: train, serve, eval")
     nlu_commands = nlu.add_subparsers(title="nlu commands")
     try:
@@ -186,6 +192,18 @@ def _content_check(args: argparse.Namespace) -> int:
     content, problems = load_content(content_dir)
     print(report(problems, content_dir))
     return 0 if content is not None else 1
+
+
+def _answers_eval(args: argparse.Namespace) -> int:
+    from bot.catalog.answers_eval import report
+    from bot.catalog.answers_load import load_answers
+
+    content_dir = args.content_dir or Settings.from_env().content_dir
+    bank, problems = load_answers(content_dir)
+    if problems:
+        raise ContentError(problems)
+    print(report(bank, content_dir.resolve().parent))
+    return 0
 
 
 def _content_test(args: argparse.Namespace) -> int:

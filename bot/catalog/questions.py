@@ -18,10 +18,11 @@ from itertools import pairwise
 from bot.flows.model import BankAnswer
 from bot.flows.text import normalize
 
-THRESHOLD = 0.45
-MARGIN = 0.1
-CHAR_WEIGHT = 0.6
+THRESHOLD = 0.5
+MARGIN = 0.15
+CHAR_WEIGHT = 1.0
 NGRAMS = (3, 4, 5)
+NEAREST = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,59 +61,95 @@ class Match:
 Vector = dict[str, float]
 
 
-def features(text: str) -> Counter[str]:
+def words(text: str, spelling: Mapping[str, str] | None = None) -> list[str]:
+    """The normalised words, each written as the spelling map says (ni -> niet, kzen -> ik ben)."""
+    found = normalize(text).split()
+    if not spelling:
+        return found
+    return [part for word in found for part in spelling.get(word, word).split()]
+
+
+def features(text: str, spelling: Mapping[str, str] | None = None) -> Counter[str]:
     """Words, word pairs and character n-grams of the normalised text."""
-    words = normalize(text).split()
-    found: Counter[str] = Counter(f"w:{w}" for w in words)
-    found.update(f"b:{a}_{b}" for a, b in pairwise(words))
-    for word in words:
+    found_words = words(text, spelling)
+    found: Counter[str] = Counter(f"w:{w}" for w in found_words)
+    found.update(f"b:{a}_{b}" for a, b in pairwise(found_words))
+    for word in found_words:
         padded = f" {word} "
         for size in NGRAMS:
-            found.update(f"c:{padded[i:i + size]}" for i in range(len(padded) - size + 1))
+            found.update(f"c:{padded[i : i + size]}" for i in range(len(padded) - size + 1))
     return found
 
 
 @dataclass(slots=True)
 class QuestionBank:
-    """All entries and an inverted index over their example questions."""
+    """All entries and inverted indexes over their example questions and their centroids."""
 
     entries: Mapping[str, AnswerEntry]
     threshold: float = THRESHOLD
     margin: float = MARGIN
+    spelling: Mapping[str, str] = field(default_factory=dict)
+    nearest: float = NEAREST
     _idf: dict[str, float] = field(default_factory=dict, repr=False)
     _index: dict[str, list[tuple[int, float]]] = field(default_factory=dict, repr=False)
+    _examples: dict[str, list[tuple[int, float]]] = field(default_factory=dict, repr=False)
+    _example_owner: list[int] = field(default_factory=list, repr=False)
     _owner: list[str] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        counted = {e.id: [features(q) for q in e.examples] for e in self.entries.values()}
+        counted = {
+            e.id: [features(q, self.spelling) for q in e.examples] for e in self.entries.values()
+        }
         documents: Counter[str] = Counter()
         for found in (f for group in counted.values() for f in group):
             documents.update(found.keys())
         total = sum(len(group) for group in counted.values()) or 1
         self._idf = {f: math.log((1 + total) / (1 + n)) + 1.0 for f, n in documents.items()}
         index: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        examples: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for number, (entry_id, group) in enumerate(counted.items()):
             centroid: dict[str, float] = defaultdict(float)
             for found in group:
-                for feature, weight in self._vector(found).items():
+                vector = self._vector(found)
+                for feature, weight in vector.items():
                     centroid[feature] += weight
+                    examples[feature].append((len(self._example_owner), weight))
+                self._example_owner.append(number)
             for feature, weight in _unit(centroid).items():
                 index[feature].append((number, weight))
             self._owner.append(entry_id)
         self._index = dict(index)
+        self._examples = dict(examples)
 
     def _vector(self, found: Mapping[str, int]) -> Vector:
-        return _unit({
-            f: (1 + math.log(n)) * self._idf.get(f, 0.0) * (CHAR_WEIGHT if f[0] == "c" else 1.0)
-            for f, n in found.items()
-        })
+        return _unit(
+            {
+                f: (1 + math.log(n)) * self._idf.get(f, 0.0) * (CHAR_WEIGHT if f[0] == "c" else 1.0)
+                for f, n in found.items()
+            }
+        )
 
     def scores(self, text: str) -> list[tuple[str, float]]:
-        """Every entry with the similarity of the text to its examples' centroid, best first."""
+        """Every entry with its similarity to the text, best first: the cosine with the centroid
+        of its examples, mixed with the cosine with its nearest example."""
+        vector = self._vector(features(text, self.spelling))
         sums: dict[int, float] = defaultdict(float)
-        for feature, weight in self._vector(features(text)).items():
+        for feature, weight in vector.items():
             for number, other in self._index.get(feature, ()):
                 sums[number] += weight * other
+        if self.nearest:
+            near: dict[int, float] = defaultdict(float)
+            for feature, weight in vector.items():
+                for example, other in self._examples.get(feature, ()):
+                    near[example] += weight * other
+            best: dict[int, float] = defaultdict(float)
+            for example, value in near.items():
+                owner = self._example_owner[example]
+                best[owner] = max(best[owner], value)
+            sums = {
+                n: (1 - self.nearest) * sums.get(n, 0.0) + self.nearest * best.get(n, 0.0)
+                for n in sums.keys() | best.keys()
+            }
         return sorted(((self._owner[n], s) for n, s in sums.items()), key=lambda kv: -kv[1])
 
     def match(self, text: str, threshold: float | None = None) -> Match | None:
@@ -127,6 +164,11 @@ class QuestionBank:
             return None
         return Match(self.entries[entry_id], score, runner_up)
 
+    def rebuilt(self, entries: Iterable[AnswerEntry]) -> QuestionBank:
+        """The same bank (threshold, margin) over other entries: for cross-validation."""
+        return QuestionBank(
+            {e.id: e for e in entries}, self.threshold, self.margin, self.spelling, self.nearest
+        )
 
     def answer(self, text: str) -> BankAnswer | None:
         """The bank's answer to a pupil's question, as the engine shows it."""
@@ -134,9 +176,14 @@ class QuestionBank:
         if found is None:
             return None
         entry = found.entry
-        return BankAnswer(entry.id, entry.answer, tuple(
-            (b.title, f"!route:{b.route}" if b.route else f"!flow:{b.flow}")
-            for b in entry.follow_up))
+        return BankAnswer(
+            entry.id,
+            entry.answer,
+            tuple(
+                (b.title, f"!route:{b.route}" if b.route else f"!flow:{b.flow}")
+                for b in entry.follow_up
+            ),
+        )
 
 
 def _unit(vector: Mapping[str, float]) -> Vector:
@@ -144,9 +191,10 @@ def _unit(vector: Mapping[str, float]) -> Vector:
     return {f: v / length for f, v in vector.items() if v}
 
 
-def bank(entries: Iterable[AnswerEntry]) -> QuestionBank:
-    """Build the bank (and its index) from entries."""
-    return QuestionBank({e.id: e for e in entries})
+def bank(entries: Iterable[AnswerEntry], spelling: Mapping[str, str] | None = None
+         ) -> QuestionBank:
+    """Build the bank (and its index) from entries and the spelling map."""
+    return QuestionBank({e.id: e for e in entries}, spelling=dict(spelling or {}))
 
 
 def families(entries: Sequence[AnswerEntry]) -> dict[str, int]:
