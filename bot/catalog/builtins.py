@@ -199,7 +199,7 @@ def show_resources(call: BuiltinCall) -> BuiltinResult:
     skip = set(earlier) if call.params.get("more") else set()
     candidates = [(r.id, r.reach) for r in catalog.resources if r.id not in skip]
     seen = frozenset(site for r in catalog.resources if r.id in skip and (site := r.reach.site))
-    chosen = pick_resources(candidates, topic, profile.age, place, limit, seen)
+    chosen = pick_resources(candidates, topic, profile.age, place, limit, seen, profile.in_school)
     if not chosen:
         return BuiltinResult(messages=pack([t["resources_none"]]))
     body = "\n\n".join(_resource_text(t, by_id[rid]) for rid in chosen)

@@ -23,6 +23,7 @@ class Profile:
     in_school: bool | None = None
     newcomer: bool | None = None
     special_needs: bool | None = None
+    school_year: int | None = None  # year of secondary school (1-7), when the pupil said it
 
     @property
     def leerplichtig(self) -> bool | None:
@@ -47,6 +48,11 @@ class Rules:
     newcomer: Requirement | None = None
     special_needs: Requirement | None = None
     any_of: tuple[Rules, ...] = ()
+    # min_age is reached in time when the pupil turns that age before 31 December of the year a
+    # course starts in September or later (adult education): one year younger is a "maybe".
+    min_age_by_year_end: bool = False
+    # Years of secondary school in which the route cannot start (changing programme in year 6).
+    excluded_school_years: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,7 @@ def profile_from_slots(slots: Mapping[str, Any]) -> Profile:
         in_school=in_school,
         newcomer=_yes_no(slots.get("newcomer")),
         special_needs=special,
+        school_year=_age(slots.get("school_year")),
     )
 
 
@@ -155,6 +162,8 @@ def _check(rules: Rules, p: Profile) -> list[Reason]:
     ):
         if requirement is not None:
             reasons.append(_requirement(criterion, requirement, actual, p))
+    if p.school_year is not None and p.school_year in rules.excluded_school_years:
+        reasons.append(Reason("school_year", "fail", {"school_year": p.school_year}))
     return reasons
 
 
@@ -193,6 +202,8 @@ def _min_age(rules: Rules, p: Profile, values: Mapping[str, Any]) -> Reason:
         return Reason("min_age", "unknown", values)
     if p.age >= rules.min_age:
         return Reason("min_age", "ok", values)
+    if rules.min_age_by_year_end and p.age == rules.min_age - 1:
+        return Reason("min_age_year_end", "unknown", values)
     lower = rules.min_age_after_first_grade
     if lower is None or p.age < lower:
         return Reason("min_age", "fail", values)
@@ -248,6 +259,8 @@ class Reach:
     # The website (or chat, or phone) it leads to: two cards to the same site are one too many
     # (a regional JAC and the national JAC page).
     site: str | None = None
+    # Only for pupils at school ("required": the CLB of your school) or only for those who left.
+    in_school: Requirement | None = None
 
 
 def place_from_slots(slots: Mapping[str, Any]) -> Place:
@@ -255,9 +268,15 @@ def place_from_slots(slots: Mapping[str, Any]) -> Place:
     return Place(_known(slots.get("network")), _known(slots.get("municipality")))
 
 
-def resource_score(reach: Reach, topic: str, age: int | None, place: Place) -> int | None:
-    """How well a resource fits (higher is closer to the pupil), or None when it does not."""
+def resource_score(
+    reach: Reach, topic: str, age: int | None, place: Place, in_school: bool | None = None
+) -> int | None:
+    """How well a resource fits (higher is closer to the pupil), or None when it does not.
+    Whether the pupil is at school counts only when known."""
     if topic not in reach.topics:
+        return None
+    if in_school is not None and reach.in_school is not None and (
+            in_school != (reach.in_school == "required")):
         return None
     if age is not None and reach.min_age is not None and age < reach.min_age:
         return None
@@ -276,14 +295,14 @@ def resource_score(reach: Reach, topic: str, age: int | None, place: Place) -> i
 
 def pick_resources(
     reaches: Sequence[tuple[str, Reach]], topic: str, age: int | None, place: Place, limit: int,
-    seen_sites: frozenset[str] = frozenset(),
+    seen_sites: frozenset[str] = frozenset(), in_school: bool | None = None,
 ) -> list[str]:
     """The ids of the `limit` closest resources; ties keep the editor's order. A resource that
     leads to the same site as a closer one (or one already shown) is left out."""
     scored = [
         (score, index, rid, reach.site)
         for index, (rid, reach) in enumerate(reaches)
-        if (score := resource_score(reach, topic, age, place)) is not None
+        if (score := resource_score(reach, topic, age, place, in_school)) is not None
     ]
     scored.sort(key=lambda item: (-item[0], item[1]))
     chosen: list[str] = []

@@ -182,7 +182,7 @@ def _fitting(catalog: Catalog, profile: Profile) -> dict[str, bool | None]:
         (
             Profile(age=17, special_needs=True, in_school=True, has_diploma=False),
             {"buso_ov3", "buso_ov4", "duaal_leren"},
-            {"volwassenenonderwijs"},
+            {"okan"},  # adult education is a maybe at 17: 18 before 31 December
         ),
         (
             Profile(age=26, has_diploma=False, in_school=False),
@@ -255,3 +255,117 @@ def test_resources_filter_on_topic_and_respect_the_limit() -> None:
     assert pick_resources(REACHES, "work", 16, Place(), 4) == ["work"]
     assert pick_resources(REACHES, "money", 16, Place(), 4) == []
     assert len(pick_resources(REACHES, "wellbeing", 30, Place("limburg", "Genk"), 2)) == 2
+
+
+# --- advice that fits the person (issue 16, item 4) ------------------------------------------
+
+CVO = Rules(min_age=18, min_age_by_year_end=True)
+
+
+@pytest.mark.parametrize(
+    ("age", "fits", "key"),
+    [
+        (18, True, "min_age_ok"),
+        (19, True, "min_age_ok"),
+        # 17, turning 18 in October: may start in September, before the birthday ("maybe":
+        # the bot does not know the birthday). Never "no, only from 18".
+        (17, None, "min_age_year_end_unknown"),
+        (16, False, "min_age_fail"),
+        (None, None, "min_age_unknown"),
+    ],
+)
+def test_adult_education_counts_the_18th_birthday_up_to_31_december(
+    age: int | None, fits: bool | None, key: str
+) -> None:
+    verdict = evaluate("cvo", CVO, Profile(age=age))
+    assert verdict.fits is fits
+    assert [r.key for r in verdict.reasons] == [key]
+
+
+def test_without_the_year_end_rule_17_is_too_young() -> None:
+    assert evaluate("x", Rules(min_age=18), Profile(age=17)).fits is False
+
+
+def test_real_cvo_card_for_a_17_year_old_turning_18_is_a_maybe_with_its_reason(
+    catalog: Catalog,
+) -> None:
+    route = catalog.routes["volwassenenonderwijs"]
+    verdict = evaluate(route.id, route.rules, Profile(age=17, in_school=True), route.status)
+    assert verdict.fits is None
+    assert [r.key for r in verdict.reasons] == ["min_age_year_end_unknown"]
+    text = catalog.route_templates["min_age_year_end_unknown"]
+    assert "31 december" in text and "{age}" in text
+    graduaat = catalog.routes["graduaat"]
+    assert evaluate(graduaat.id, graduaat.rules, Profile(age=17, has_diploma=False)).fits is None
+    assert evaluate(graduaat.id, graduaat.rules, Profile(age=16, has_diploma=False)).fits is False
+
+
+@pytest.mark.parametrize(
+    ("profile", "leerplichtig"),
+    [
+        (Profile(age=17), True),
+        (Profile(age=18), False),
+        (Profile(age=17, has_diploma=True), False),
+        (Profile(age=18, has_diploma=False), False),
+    ],
+)
+def test_leerplicht_around_18(profile: Profile, leerplichtig: bool) -> None:
+    assert profile.leerplichtig is leerplichtig
+
+
+@pytest.mark.parametrize(
+    ("slots", "fits"),
+    [
+        ({"school_grade": "third_grade", "school_year": 6}, False),
+        ({"school_grade": "third_grade", "school_year": 5}, True),
+        ({"school_grade": "second_grade", "school_year": 3}, True),
+        ({"school_grade": "left"}, False),
+        ({"school_grade": "third_grade"}, True),
+    ],
+)
+def test_no_change_of_programme_offered_in_the_6th_year_or_after_leaving_school(
+    catalog: Catalog, slots: dict[str, object], fits: bool
+) -> None:
+    route = catalog.routes["andere_richting"]
+    verdict = evaluate(route.id, route.rules, profile_from_slots(slots), route.status)
+    assert verdict.fits is fits
+    for reason in verdict.reasons:
+        assert reason.key in catalog.route_templates
+
+
+SCHOOL_ONLY = [
+    ("school_clb", Reach(frozenset({"wellbeing"}), 10, 25, in_school="required")),
+    ("jac", Reach(frozenset({"wellbeing"}), 12, 25)),
+    ("leavers", Reach(frozenset({"wellbeing"}), 15, 25, in_school="excluded")),
+]
+
+
+@pytest.mark.parametrize(
+    ("in_school", "expected"),
+    [
+        (True, ["school_clb", "jac"]),
+        (False, ["jac", "leavers"]),
+        (None, ["school_clb", "jac", "leavers"]),
+    ],
+)
+def test_resources_for_pupils_at_school_or_who_left(
+    in_school: bool | None, expected: list[str]
+) -> None:
+    assert pick_resources(SCHOOL_ONLY, "wellbeing", 19, Place(), 4, in_school=in_school) == (
+        expected)
+
+
+def test_the_school_clb_is_not_offered_to_a_19_year_old_who_left_school(
+    catalog: Catalog,
+) -> None:
+    reaches = [(r.id, r.reach) for r in catalog.resources]
+    left = profile_from_slots({"age": 19, "school_grade": "left"})
+    at_school = profile_from_slots({"age": 17, "school_grade": "third_grade"})
+    for network, town in (("oost_vlaanderen", "Gent"), ("brussel", "Anderlecht")):
+        place = Place(network, town)
+        shown = pick_resources(reaches, "school_problems", left.age, place, 4,
+                               in_school=left.in_school)
+        assert not {"clb", "clb_brussel"} & set(shown), shown
+        shown = pick_resources(reaches, "school_problems", at_school.age, place, 4,
+                               in_school=at_school.in_school)
+        assert {"clb", "clb_brussel"} & set(shown), shown
