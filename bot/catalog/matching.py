@@ -318,3 +318,16 @@ def pick_resources(
 
 def _same(name: str, names: frozenset[str]) -> bool:
     return name.casefold() in {n.casefold() for n in names}
+
+
+REGIONAL_MINIMUM = 2
+
+
+def regional_help(reaches: Sequence[tuple[str, Reach]], place: Place) -> list[str]:
+    """The resources of the pupil's own region or municipality (not the national ones) that
+    the bot can show there, for any of their topics and any age."""
+    return [
+        rid for rid, reach in reaches
+        if (reach.networks or reach.municipalities) and any(
+            (resource_score(reach, topic, None, place) or 0) >= 2 for topic in reach.topics)
+    ]
