@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.flows.listening import Understand, mood, school_year
 from bot.flows.model import ButtonSpec, Content, Patterns, SlotSpec, StepSpec
 from bot.flows.nlu import NluResult
 from bot.flows.text import contains_phrase, normalize
@@ -38,6 +39,8 @@ def interpret(
     if spec.skippable and norm in {normalize(w) for w in content.patterns.skip_words}:
         return Answer(SKIPPED)
     chosen = match_button(content.patterns, spec, slot, norm, nlu)
+    if chosen is None and spec.buttons:
+        chosen = _by_listening(content, spec, slot, text, norm)
     if chosen is None and not strict:
         # A button's `match` words also pick it inside a longer answer ("ik twijfel nog"),
         # but only when exactly one button matches.
@@ -50,7 +53,7 @@ def interpret(
     if slot.type == "number":
         return _maybe(parse_number(content.patterns, slot, norm))
     if slot.type == "yes_no":
-        return _maybe(parse_yes_no(content.patterns, norm, nlu))
+        return _maybe(parse_yes_no(content.patterns, norm, nlu, content.listening.understand))
     if slot.type == "location":
         place = find_place(content, text, nlu)
         return None if place is None else Answer(place_name(place), place_slots(place))
@@ -95,17 +98,38 @@ def parse_number(patterns: Patterns, slot: SlotSpec, norm: str) -> float | int |
     return int(number) if number.is_integer() else number
 
 
-def parse_yes_no(patterns: Patterns, norm: str, nlu: NluResult | None) -> str | None:
+def parse_yes_no(patterns: Patterns, norm: str, nlu: NluResult | None,
+                 understand: Understand | None = None) -> str | None:
     """'yes' or 'no' from words (ja, nee, oui, ...) or the affirm/deny intents."""
     words = set(norm.split())
-    yes = {normalize(w) for w in patterns.yes_words}
-    no = {normalize(w) for w in patterns.no_words}
+    extra_yes = understand.yes if understand is not None else ()
+    extra_no = understand.no if understand is not None else ()
+    yes = {normalize(w) for w in (*patterns.yes_words, *extra_yes)} - {""}
+    no = {normalize(w) for w in (*patterns.no_words, *extra_no)} - {""}
     if norm in no or (words & no and not words & yes):
         return "no"
     if norm in yes or (words & yes and not words & no):
         return "yes"
     if nlu is not None and nlu.confidence >= patterns.confidence:
         return {"affirm": "yes", "deny": "no"}.get(nlu.intent or "")
+    return None
+
+
+def _by_listening(content: Content, spec: StepSpec, slot: SlotSpec | None, text: str,
+                  norm: str) -> ButtonSpec | None:
+    """A button picked by a school year ("5de" picks the button matching "5") or by a mood
+    word or emoji ("ni goe", "😭" pick the button whose value is that mood)."""
+    understand = content.listening.understand
+    if slot is None or slot.type != "number":
+        year = school_year(understand, norm)
+        if year is not None:
+            digit = str(year)
+            found = [b for b in spec.buttons if digit in {normalize(m) for m in b.match}]
+            if len(found) == 1:
+                return found[0]
+    feeling = mood(understand, norm, text) if understand.moods else None
+    if feeling is not None:
+        return next((b for b in spec.buttons if b.value == feeling), None)
     return None
 
 

@@ -51,6 +51,8 @@ class Understand:
     moods: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     age_phrases: tuple[str, ...] = ()  # "ik ben {n}", "{n} jaar"
     year_words: tuple[str, ...] = ()  # words that make a bare number a school year
+    grades: Mapping[int, str] = field(default_factory=dict)  # school year -> school_grade value
+    units: tuple[str, ...] = ()  # "ik ben 15 dagen afwezig": a number before these is no age
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,16 @@ class Listening:
     fallback_first: tuple[str, ...] = ()
     examples: Mapping[str, str] = field(default_factory=dict)
     fallback_second: str = ""
+    # Slots about the pupil the bot never asks again once it has a real answer.
+    remembered: frozenset[str] = frozenset()
+    question_words: tuple[str, ...] = ()  # a message starting with one of these is a question
+    unknown_question: tuple[str, ...] = ()  # a question nobody wrote an answer to
+    heard: tuple[str, ...] = ()  # a statement the bot cannot place: acknowledged, not judged
+    low_moods: frozenset[str] = frozenset()  # moods that make a free text about feeling down
+
+    def is_question(self, norm: str, raw: str) -> bool:
+        words = norm.split()
+        return raw.rstrip().endswith("?") or bool(words and words[0] in self.question_words)
 
     def reflection(self, norm: str, nlu: NluResult | None, confidence: float) -> Cue | None:
         """The first reflection cue the message carries."""
@@ -149,10 +161,13 @@ def number(understand: Understand, norm: str) -> int | None:
     return None
 
 
-def passing_facts(understand: Understand, norm: str) -> dict[str, Any]:
-    """Facts about the pupil given in passing: age, year, school type, left school."""
+def passing_facts(understand: Understand, norm: str, bare_age: bool = True) -> dict[str, Any]:
+    """Facts about the pupil given in passing: age, year, school type, left school. With
+    `bare_age`, a message that is only a number from 10 to 30 is an age."""
     facts: dict[str, Any] = {}
     age = _age(understand, norm)
+    if age is None and bare_age and norm.isdigit() and MIN_AGE <= int(norm) <= MAX_AGE:
+        age = int(norm)  # a bare number the question did not take: an age
     if age is not None:
         facts["age"] = age
     if any(_has(norm, p) for p in understand.left_school):
@@ -162,6 +177,8 @@ def passing_facts(understand: Understand, norm: str) -> dict[str, Any]:
             understand, norm) else None
         if year is not None:
             facts["school_year"] = year
+            if year in understand.grades:
+                facts["school_grade"] = understand.grades[year]
     for kind, words in understand.school_types.items():
         if any(_has(norm, w) for w in words):
             facts["school_type"] = kind
@@ -178,8 +195,8 @@ def _age(understand: Understand, norm: str) -> int | None:
     """An age said as such: "ik ben 19", "19 jaar", "ik ben zestien"."""
     for phrase in understand.age_phrases:
         pattern = phrase.replace("{n}", r"(\w+)")
-        found = re.search(rf"(?:^| ){pattern}(?: |$)", norm)
-        if not found:
+        found = re.search(rf"(?:^| ){pattern}(?: (\w+)|$)", norm)
+        if not found or (found.lastindex == 2 and found.group(2) in understand.units):
             continue
         value = found.group(1)
         age = int(value) if value.isdigit() else understand.numbers.get(value)

@@ -53,6 +53,11 @@ def load_listening(content_dir: Path) -> tuple[Listening, list[Problem]]:
         examples={k.removeprefix("example_"): str(v) for k, v in fallback.items()
                   if k.startswith("example_")},
         fallback_second=str(fallback.get("second") or ""),
+        remembered=frozenset(str(s) for s in data.get("remembered") or ()),
+        question_words=reader.phrases(data.get("question_words"), ("question_words",)),
+        unknown_question=reader.texts(data.get("unknown_question"), ("unknown_question",)),
+        heard=reader.texts(data.get("heard"), ("heard",)),
+        low_moods=frozenset(str(m) for m in data.get("low_moods") or ()),
     )
     return listening, reader.problems
 
@@ -122,6 +127,10 @@ class _Reader:
                               for p in self.texts(raw.get("age_phrases"),
                                                   ("understand", "age_phrases"))),
             year_words=self.phrases(raw.get("year_words"), ("understand", "year_words")),
+            units=self.phrases(raw.get("units"), ("understand", "units")),
+            grades={int(year): str(grade)
+                    for grade, years in self.mapping(raw, "grades").items()
+                    for year in (years or ()) if isinstance(year, int)},
         )
 
 

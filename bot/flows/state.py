@@ -25,6 +25,9 @@ class State:
     slots: Mapping[str, Any] = field(default_factory=dict)
     misses: int = 0
     history: tuple[tuple[Frame, ...], ...] = ()
+    # What the bot remembers of its own words in this conversation: facts already told
+    # ("told") and the last variant said per reflection or small-talk cue ("variants").
+    memory: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def waiting(self) -> Frame | None:
@@ -48,6 +51,7 @@ class State:
             "slots": dict(self.slots),
             "misses": self.misses,
             "history": [[[f.flow, f.step] for f in stack] for stack in self.history],
+            "memory": dict(self.memory),
         }
 
     @classmethod
@@ -61,4 +65,5 @@ class State:
                 tuple(Frame(flow, step) for flow, step in stack)
                 for stack in data.get("history", [])
             ),
+            memory=dict(data.get("memory", {})),
         )

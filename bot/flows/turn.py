@@ -1,0 +1,309 @@
+"""The engine's answer to a pupil's free text: hear the whole message, then act on it.
+
+Order (the waiting question wins by default):
+1. an adult writing about a young person gets the path written for adults;
+2. a clear answer to the waiting question is taken (with a reflection when it carries feeling);
+3. a request that interrupts any flow (a person, forget me, privacy, what is this bot);
+4. facts given in passing are remembered, and said back briefly;
+5. a complaint ("dat heb ik al gezegd") gets a sorry and the bot moves on;
+6. "wat zei je?" repeats the question;
+7. a question the question bank answers gets its answer, then the waiting question again;
+8. a looser answer to the waiting question (free text, a button word inside a sentence);
+9. a topic: started when the bot was idle or at its menu, otherwise offered, never forced;
+10. small talk: a short friendly line, then back to the question (a goodbye ends the turn);
+11. something understood (a fact, a feeling): the question again, without "not understood";
+12. only then: not understood, first with an example, then with buttons and a person.
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.flows import answers, hearing
+from bot.flows.actions import Button, Message
+from bot.flows.answers import SKIPPED
+from bot.flows.hearing import Reading
+from bot.flows.listening import Cue
+from bot.flows.model import BankAnswer, StepSpec
+from bot.flows.nlu import NluResult
+from bot.flows.run import GLOBAL_PREFIX, HUMAN_PAYLOAD, MAX_PAYLOAD, Run
+from bot.flows.text import fill, normalize
+
+NOTED_KEYS = ("age", "place", "school_grade", "left_school")
+GREETING = "hello"
+STATEMENT_WORDS = 3  # a message of this many words or more is a statement, not noise
+
+
+def respond(run: Run, text: str, nlu: NluResult | None) -> None:
+    """React to one free-text message."""
+    if not text.strip():
+        run.say_text("empty_message")
+        run.reask(idle_menu=True)
+        return
+    exact = run.patterns.exact.get(normalize(text))
+    if exact:
+        run.command(exact, "")
+        return
+    waiting = run.stack[-1] if run.stack else None
+    spec = run._step(waiting) if waiting else None
+    asking = spec if spec is not None and spec.kind == "ask" else None
+    nlu = hearing.corrected(run.content, text, nlu)
+    reading = hearing.read(run.content, asking, text, nlu)
+    if _adult(run, reading):
+        return
+    if asking is not None and _answer(run, asking, reading, text, nlu, strict=True):
+        return
+    if reading.global_flow:
+        run.interrupt(reading.global_flow)
+        return
+    noted = _note_facts(run, asking, reading)
+    if _repair(run, asking, reading):
+        return
+    if reading.bank is not None:
+        _bank_answer(run, reading.bank)
+        return
+    if asking is not None and _answer(run, asking, reading, text, nlu, strict=False):
+        return
+    if reading.topic_flow and _topic(run, asking, reading):
+        return
+    if reading.small_talk is not None:
+        _small_talk(run, reading.small_talk)
+        return
+    if noted or reading.reflection is not None:
+        _reflect(run, reading.reflection)
+        run.reask(idle_menu=True)
+        return
+    if reading.question and run.content.listening.unknown_question:
+        run.notes.append("unanswered_question")
+        run.say(_pick(run, "unknown_question", run.content.listening.unknown_question))
+        _back_to_question(run)
+        return
+    if len(reading.norm.split()) >= STATEMENT_WORDS and run.content.listening.heard:
+        _heard(run, asking)
+        return
+    not_understood(run, asking)
+
+
+def _heard(run: Run, spec: StepSpec | None) -> None:
+    """A statement the bot cannot place: acknowledge it and ask again; the second time in a
+    row, offer the buttons and a person as well."""
+    run.notes.append("acknowledged")
+    run.misses += 1
+    run.say(_pick(run, "heard", run.content.listening.heard))
+    if run.misses < run.patterns.max_misses:
+        _back_to_question(run)
+        return
+    _offer_help(run, spec, run.content.listening.fallback_second or run.patterns.offer)
+
+
+def _adult(run: Run, reading: Reading) -> bool:
+    """An adult writing about a young person: the path written for adults, once."""
+    listening = run.content.listening
+    flow = listening.adult_flow
+    if reading.adult is None or flow not in run.content.flows:
+        return False
+    if run.slots.get("adult_role") or any(f.flow == flow for f in run.stack):
+        return False
+    run.slots["adult_role"] = reading.adult
+    run.notes.append("adult")
+    run.say(listening.adult_noted)
+    run.begin(flow, replace_all=True)
+    return True
+
+
+def _answer(run: Run, spec: StepSpec, reading: Reading, text: str, nlu: NluResult | None,
+            strict: bool) -> bool:
+    found = answers.interpret(run.content, spec, text, nlu, strict)
+    if found is None:
+        return False
+    for name, value in reading.facts.items():
+        if name != spec.collect:
+            run.slots[name] = value
+    run.slots.update(found.slots)
+    if found.value != SKIPPED:
+        # an answer is reflected only for what its words say (the NLU may read a topic
+        # into a one-word answer)
+        _reflect(run, reading.reflection_words)
+    run.answer(spec, found.value)
+    return True
+
+
+def _note_facts(run: Run, spec: StepSpec | None, reading: Reading) -> bool:
+    """Remember what the pupil told about themselves in passing; say it back briefly."""
+    new = {k: v for k, v in reading.facts.items() if run.slots.get(k) != v}
+    if not new:
+        return False
+    run.slots.update(new)
+    run.notes.append("noted")
+    noted = run.content.listening.noted
+    values = {**run.slots, **new}
+    if new.get("school_grade") == "left":
+        run.say(fill(noted.get("left_school", ""), values))
+        new.pop("school_grade")
+    for key in NOTED_KEYS:
+        if key in new and key in noted:
+            run.say(fill(noted[key], values))
+    return True
+
+
+def _repair(run: Run, spec: StepSpec | None, reading: Reading) -> bool:
+    """A complaint that the bot asks again, or a request to repeat."""
+    if reading.complaint:
+        run.notes.append("complaint")
+        run.say(fill(_variant(run, run.content.listening.already_said), run.slots))
+        if spec is not None and spec.skippable:
+            run.answer(spec, SKIPPED)
+        else:
+            run.reask(idle_menu=True)
+        return True
+    if reading.repeat and spec is not None:
+        run.reask()
+        return True
+    return False
+
+
+def _bank_answer(run: Run, answer: BankAnswer) -> None:
+    """Answer the pupil's question first; then the conversation goes on where it was."""
+    run.notes.append("question_answered")
+    texts = [t for t in answer.texts if t.strip()]
+    buttons = tuple(Button(title, payload[:MAX_PAYLOAD]) for title, payload in answer.follow_up)
+    for text in texts[:-1]:
+        run.say(text)
+    if texts:
+        run.messages.append(Message(texts[-1], buttons))
+    _back_to_question(run)
+
+
+def _topic(run: Run, spec: StepSpec | None, reading: Reading) -> bool:
+    """Start a topic when the bot is idle or at its menu; otherwise offer it."""
+    flow = reading.topic_flow or ""
+    if flow not in run.content.flows:
+        return False
+    at_menu = not run.stack or run.stack[-1].flow == run.patterns.menu_flow
+    if spec is None or at_menu:
+        _reflect(run, reading.reflection)
+        run.begin(flow, replace_all=True)
+        return True
+    if any(frame.flow == flow for frame in run.stack):
+        return False  # already talking about it: the question stays
+    listening = run.content.listening
+    label = listening.labels.get(flow, run.content.flows[flow].title.lower())
+    _reflect(run, reading.reflection)
+    run.notes.append("switch_offered")
+    run.messages.append(Message(
+        fill(listening.switch_offer, {"label": label}),
+        (Button(listening.switch_yes, f"{GLOBAL_PREFIX}switch:{flow}"),
+         Button(listening.switch_no, f"{GLOBAL_PREFIX}stay:")),
+    ))
+    return True
+
+
+def _small_talk(run: Run, cue: Cue) -> None:
+    run.notes.append(f"small_talk:{cue.name}")
+    if cue.name == GREETING and not run.stack:
+        run.begin(run.patterns.start_flow)  # the welcome greets
+        return
+    run.say(fill(_variant(run, cue), run.slots))
+    if cue.ends:
+        return
+    _back_to_question(run)
+
+
+def _back_to_question(run: Run) -> None:
+    frame = run.stack[-1] if run.stack else None
+    spec = run._step(frame) if frame else None
+    if spec is not None and spec.kind == "ask":
+        lines = run.content.listening.back_to_question
+        if lines:
+            run.say(fill(_pick(run, "back_to_question", lines), run.slots))
+        run.reask()
+    else:
+        run.reask(idle_menu=True)
+
+
+def _reflect(run: Run, cue: Cue | None) -> None:
+    if cue is not None and cue.say:
+        run.notes.append(f"reflected:{cue.name}")
+        run.say(fill(_variant(run, cue), run.slots))
+
+
+def _variant(run: Run, cue: Cue) -> str:
+    return _pick(run, cue.name, cue.say)
+
+
+def _pick(run: Run, key: str, lines: Sequence[str]) -> str:
+    """The next of several lines: never the same one twice in a row."""
+    if not lines:
+        return ""
+    last = dict(run.memory.get("variants", {}))
+    index = (int(last.get(key, -1)) + 1) % len(lines)
+    last[key] = index
+    run.memory["variants"] = last
+    return lines[index]
+
+
+def not_understood(run: Run, spec: StepSpec | None) -> None:
+    """First a rephrase with an example; then the buttons and a person; never the same line.
+    A question's own `invalid:` text says exactly what it needs: a clarification."""
+    run.notes.append("clarified" if spec is not None and spec.invalid else "not_understood")
+    run.misses += 1
+    listening = run.content.listening
+    if run.degraded:
+        run.say_text("degraded_hint")
+        run.misses = max(run.misses, run.patterns.max_misses)
+    if run.misses < run.patterns.max_misses:
+        run.say(_first_fallback(run, spec))
+        run.reask(idle_menu=False)
+        return
+    text = listening.fallback_second or run.patterns.offer
+    if run.misses > run.patterns.max_misses:
+        text = _first_fallback(run, spec)
+    _offer_help(run, spec, text)
+
+
+def _offer_help(run: Run, spec: StepSpec | None, text: str) -> None:
+    """The question's buttons (or the menu) and a person, under one line."""
+    buttons = (
+        list(run._buttons_for(spec))
+        if spec is not None
+        else [Button(run.content.text("menu_button"), "!command:menu")]
+    )
+    buttons.append(Button(run.content.text("human_button"), HUMAN_PAYLOAD))
+    run.messages.append(Message(fill(text, run.slots), tuple(buttons)))
+
+
+def _first_fallback(run: Run, spec: StepSpec | None) -> str:
+    listening = run.content.listening
+    if spec is not None and spec.invalid:
+        return fill(spec.invalid, run.slots)
+    slot = run.content.slots.get(spec.collect or "") if spec is not None else None
+    if slot is not None and slot.type == "number":
+        low = slot.minimum if slot.minimum is not None else 0
+        high = slot.maximum if slot.maximum is not None else 100
+        return run.content.text("invalid_number", min=_plain(low), max=_plain(high))
+    if slot is not None and slot.type in {"yes_no", "location"}:
+        return run.content.text("invalid_yes_no" if slot.type == "yes_no" else "location_unknown")
+    if not listening.fallback_first:
+        return fill(run.patterns.rephrase, run.slots)
+    example = listening.examples.get(_example_kind(run, spec), "")
+    line = _pick(run, "fallback", listening.fallback_first)
+    return fill(line, {**run.slots, "example": example}).strip()
+
+
+def _example_kind(run: Run, spec: StepSpec | None) -> str:
+    if spec is None or spec.kind != "ask":
+        return "buttons" if spec is None else "free"
+    slot = run.content.slots.get(spec.collect or "")
+    kind = slot.type if slot is not None else "text"
+    if kind == "number":
+        return "number"
+    if kind == "yes_no":
+        return "yes_no"
+    if kind == "location":
+        return "place"
+    return "buttons" if spec.buttons else "free"
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
