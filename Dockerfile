@@ -1,7 +1,7 @@
 # The Wegwijs bot (Python 3.11). Rasa runs in its own container (see docker-compose.yml).
 FROM python:3.11-slim AS bot
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    WEGWIJS_CONTENT_DIR=/app/content WEGWIJS_DATA_DIR=/data
+    WEGWIJS_CONTENT_DIR=/app/content WEGWIJS_DATA_DIR=/data PTB_TIMEDELTA=true
 WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 COPY bot ./bot

@@ -76,7 +76,7 @@ postgres:
 
 run: setup
 ifdef TELEGRAM_BOT_TOKEN
-	@$(BIN)/wegwijs nlu serve -- $(BIN)/wegwijs run
+	@PTB_TIMEDELTA=true $(BIN)/wegwijs nlu serve -- $(BIN)/wegwijs run
 else
 	@$(BIN)/wegwijs nlu serve -- $(BIN)/wegwijs chat
 endif

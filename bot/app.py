@@ -66,7 +66,9 @@ def content_or_fail(content_dir: Path) -> Content:
 def routing(settings: Settings) -> Routing:
     """Counsellor destinations: per network from the config file, default from the env."""
     # the whole config file (e-mail, allow-list, timing, smtp) is read there
-    return load_routing(settings.networks_config, settings.counsellor_chat_id)
+    return load_routing(
+        settings.networks_config, settings.counsellor_chat_id, env=settings.environment
+    )
 
 
 def nlu_client(settings: Settings) -> NluClient | None:

@@ -48,7 +48,11 @@ class Settings:
     networks_config: Path | None = None
     retention_days: int = 90
     nlu_timeout: float = 1.5
+    nlu_dir: Path | None = None
     telegram_rate_limit: bool = True  # WEGWIJS_TELEGRAM_RATE_LIMIT=off for tests
+    # The environment as read, for the secrets a config file names by variable (the networks
+    # config's smtp.password_env); never in repr.
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_env(
@@ -59,6 +63,7 @@ class Settings:
         root = data_dir or Path(env.get("WEGWIJS_DATA_DIR") or "data")
         content = Path(env.get("WEGWIJS_CONTENT_DIR") or PROJECT_ROOT / "content")
         config = env.get("WEGWIJS_NETWORKS_CONFIG")
+        nlu_dir = env.get("WEGWIJS_NLU_DIR")
         return cls(
             data_dir=root,
             content_dir=content,
@@ -72,9 +77,10 @@ class Settings:
             networks_config=Path(config) if config else None,
             retention_days=_int(env, "WEGWIJS_RETENTION_DAYS", 90, minimum=1),
             nlu_timeout=_float(env, "WEGWIJS_NLU_TIMEOUT", 1.5, minimum=0.05),
-            # rate limiter switch
+            nlu_dir=Path(nlu_dir) if nlu_dir else None,
             telegram_rate_limit=(env.get("WEGWIJS_TELEGRAM_RATE_LIMIT") or "on").lower()
             not in ("off", "0", "false", "no"),
+            environment=dict(env),
         )
 
     def ensure_secret_key(self) -> Secret:

@@ -10,17 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.catalog.networks import NETWORK_IDS
 from bot.flows.problems import Problem
 
 PLACES_FILE = "places/places.json"
-NETWORKS: tuple[str, ...] = (
-    "antwerpen",
-    "brussel",
-    "limburg",
-    "oost_vlaanderen",
-    "vlaams_brabant",
-    "west_vlaanderen",
-)
 _POSTCODE = re.compile(r"(?<!\d)([1-9]\d{3})(?!\d)")
 _MAX_WORDS = 6
 # Place names that are also everyday words: found in a free sentence only after a preposition
@@ -301,13 +294,13 @@ def _check(data: Any, display: str) -> list[Problem]:
     provinces = data["provinces"]
     municipalities = data["municipalities"]
     for key, province in provinces.items():
-        if province.get("network") not in (None, *NETWORKS):
+        if province.get("network") not in (None, *NETWORK_IDS):
             problems.append(
                 Problem(
                     display,
                     None,
                     f"province '{key}' has unknown network '{province.get('network')}'",
-                    f"use one of: {', '.join(NETWORKS)}",
+                    f"use one of: {', '.join(NETWORK_IDS)}",
                 )
             )
     for refnis, muni in municipalities.items():

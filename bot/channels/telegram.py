@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import hmac
 import logging
-import os
 import signal
 from urllib.parse import urlsplit
 
@@ -47,9 +46,6 @@ def run_telegram(settings: Settings, webhook_url: str | None, listen: str, port:
     """Run the Telegram bot until SIGINT/SIGTERM: polling, or a webhook at `webhook_url`."""
     if not settings.telegram_token:
         raise SettingsError("TELEGRAM_BOT_TOKEN", "is not set (ask @BotFather for a token)")
-    # Opt in to PTB's future timedelta durations (RetryAfter.retry_after) instead of its
-    # deprecated int path; the sender handles both.
-    os.environ.setdefault("PTB_TIMEDELTA", "true")
     try:
         asyncio.run(serve(settings, webhook_url, listen, port))
     except InvalidToken:

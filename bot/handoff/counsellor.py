@@ -1,22 +1,22 @@
-"""Load `content/counsellor.yml` (handoff texts) and the office hours of `content/networks.yml`."""
+"""Load `content/counsellor.yml` (handoff texts), with the network names and office hours."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.catalog.networks import OfficeHours, load_networks
 from bot.flows.loader import load_checked, load_slots, relative
 from bot.flows.problems import Problem
 from bot.flows.text import fill, placeholders
-from bot.flows.yamlio import YamlDoc, load_yaml
+from bot.flows.yamlio import YamlDoc
 
 FILE = "counsellor.yml"
 ZONE = "Europe/Brussels"
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # Every text the bot needs, with the placeholders it may use.
 COUNSELLOR_TEXTS: Mapping[str, frozenset[str]] = {
@@ -88,50 +88,6 @@ class SummaryField:
     when_shared: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class OfficeHours:
-    """When a network's counsellors answer: weekly ranges (minutes) and yearly closed periods."""
-
-    weekly: Mapping[int, tuple[tuple[int, int], ...]]
-    closed: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()
-    zone: str = ZONE
-
-    def _local(self, moment: datetime) -> datetime:
-        return moment.astimezone(ZoneInfo(self.zone))
-
-    def _closed_on(self, day: date) -> bool:
-        key = (day.month, day.day)
-        for start, end in self.closed:
-            inside = start <= key <= end if start <= end else (key >= start or key <= end)
-            if inside:
-                return True
-        return False
-
-    def is_open(self, moment: datetime) -> bool:
-        """True when counsellors answer at this moment."""
-        local = self._local(moment)
-        if self._closed_on(local.date()):
-            return False
-        minute = local.hour * 60 + local.minute
-        return any(a <= minute < b for a, b in self.weekly.get(local.weekday(), ()))
-
-    def next_open(self, moment: datetime) -> datetime | None:
-        """The first moment from `moment` on when counsellors answer (None: never)."""
-        if self.is_open(moment):
-            return moment
-        local = self._local(moment)
-        zone = ZoneInfo(self.zone)
-        for offset in range(0, 400):
-            day = local.date() + timedelta(days=offset)
-            if self._closed_on(day):
-                continue
-            for start, _ in sorted(self.weekly.get(day.weekday(), ())):
-                begin = datetime.combine(day, time(start // 60, start % 60), tzinfo=zone)
-                if begin > local:
-                    return begin
-        return None
-
-
 @dataclass(frozen=True)
 class CounsellorTexts:
     """Everything `content/counsellor.yml` says, plus office hours and network names."""
@@ -191,8 +147,7 @@ def load(content_dir: Path) -> tuple[CounsellorTexts | None, list[Problem]]:
     problems += _text_problems(doc, display)
     slots, _ = load_slots(content_dir)
     problems += _summary_problems(doc, display, set(slots))
-    names, hours, default, found = _networks(content_dir)
-    problems += found
+    names, hours, default = _networks(content_dir)
     if any(p.severity == "error" for p in problems):
         return None, problems
     return _model(doc.data, names, hours, default), problems
@@ -275,57 +230,14 @@ def _summary_problems(doc: YamlDoc, display: str, slots: set[str]) -> list[Probl
 
 def _networks(
     content_dir: Path,
-) -> tuple[dict[str, str], dict[str, OfficeHours], OfficeHours | None, list[Problem]]:
-    """Read names and office hours from networks.yml (its owner validates the rest)."""
-    path = content_dir / "networks.yml"
-    if not path.exists():
-        return {}, {}, None, []
-    doc, problems = load_yaml(path, "content/networks.yml")
-    if doc is None or problems or not isinstance(doc.data, dict):
-        return {}, {}, None, []  # its owner's loader reports these problems
-    default = _hours(doc.data.get("default_office_hours"))
-    names: dict[str, str] = {}
-    hours: dict[str, OfficeHours] = {}
-    for network, spec in (doc.data.get("networks") or {}).items():
-        if not isinstance(spec, dict):
-            continue
-        names[str(network)] = str(spec.get("name") or network)
-        own = _hours(spec.get("office_hours"))
-        if own is not None:
-            hours[str(network)] = own
-    return names, hours, default, []
+) -> tuple[dict[str, str], dict[str, OfficeHours], OfficeHours | None]:
+    """Names and office hours from networks.yml, read by the catalog's parser.
 
-
-def _hours(spec: Any) -> OfficeHours | None:
-    if not isinstance(spec, dict) or not isinstance(spec.get("weekly"), dict):
-        return None
-    weekly: dict[int, tuple[tuple[int, int], ...]] = {}
-    for index, day in enumerate(DAYS):
-        ranges = []
-        for text in spec["weekly"].get(day) or ():
-            parsed = _range(str(text))
-            if parsed is not None:
-                ranges.append(parsed)
-        weekly[index] = tuple(ranges)
-    closed = []
-    for period in spec.get("closed") or ():
-        start, end = _monthday(period.get("from")), _monthday(period.get("to"))
-        if start and end:
-            closed.append((start, end))
-    return OfficeHours(weekly, tuple(closed), str(spec.get("timezone") or ZONE))
-
-
-def _range(text: str) -> tuple[int, int] | None:
-    try:
-        start, end = (part.strip().split(":") for part in text.split("-", 1))
-        return int(start[0]) * 60 + int(start[1]), int(end[0]) * 60 + int(end[1])
-    except (ValueError, IndexError):
-        return None
-
-
-def _monthday(text: Any) -> tuple[int, int] | None:
-    try:
-        month, day = str(text).split("-")
-        return int(month), int(day)
-    except ValueError:
-        return None
+    Its problems are the catalog's to report: here a broken file means no names and no hours.
+    """
+    networks, _ = load_networks(content_dir)
+    if networks is None:
+        return {}, {}, None
+    names = {n.id: n.name for n in networks.by_id.values()}
+    hours = {n.id: n.office_hours for n in networks.by_id.values()}
+    return names, hours, networks.default_hours

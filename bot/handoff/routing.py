@@ -12,19 +12,12 @@ from typing import Any
 
 import yaml
 
+from bot.catalog.networks import NETWORK_IDS
 from bot.errors import SettingsError
 from bot.infra.smtp import SmtpConfig
 from bot.settings import Secret
 
 KEY = "WEGWIJS_NETWORKS_CONFIG"
-NETWORKS = (
-    "antwerpen",
-    "brussel",
-    "limburg",
-    "oost_vlaanderen",
-    "vlaams_brabant",
-    "west_vlaanderen",
-)
 _CHAT = re.compile(r"^-?\d{1,20}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -80,7 +73,10 @@ class Routing:
 def load_routing(
     path: Path | None, default_chat: str | None, env: Mapping[str, str] | None = None
 ) -> Routing:
-    """Read the networks config; `default_chat` (WEGWIJS_COUNSELLOR_CHAT_ID) wins over its own."""
+    """Read the networks config; `default_chat` (WEGWIJS_COUNSELLOR_CHAT_ID) wins over its own.
+
+    `env` holds the secrets the file names by variable (`Settings.environment`).
+    """
     if path is None:
         return Routing(default_chat)
     try:
@@ -103,24 +99,17 @@ def load_routing(
         claim_timeout=_minutes(timing, "claim_timeout_minutes", 30),
         reminder_every=_minutes(timing, "reminder_every_minutes", 30),
         continuity=_minutes(timing, "continuity_minutes", 15, minimum=0),
-        smtp=_smtp(data.get("smtp"), os_env(env)),
+        smtp=_smtp(data.get("smtp"), env or {}),
     )
-
-
-def os_env(env: Mapping[str, str] | None) -> Mapping[str, str]:
-    """The environment to read secrets from."""
-    import os
-
-    return os.environ if env is None else env
 
 
 def _networks(data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     per_network: dict[str, str] = {}
     emails: dict[str, tuple[str, ...]] = {}
     for network, spec in (data.get("networks") or {}).items():
-        if network not in NETWORKS:
+        if network not in NETWORK_IDS:
             raise SettingsError(
-                KEY, f"unknown network '{network}'; use one of " + ", ".join(NETWORKS)
+                KEY, f"unknown network '{network}'; use one of " + ", ".join(NETWORK_IDS)
             )
         spec = spec or {}
         chat = _chat(spec.get("telegram_chat_id"), network)

@@ -14,6 +14,7 @@ from typing import Any
 from bot.nlu_tools.project import NluError, NluProject
 from bot.nlu_tools.server import DEFAULT_PORT, RasaServer, free_port, new_token
 from bot.nlu_tools.train import say, train
+from bot.settings import Settings
 
 
 def add_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -45,9 +46,13 @@ def add_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
     evaluate.set_defaults(handler=_eval)
 
 
+def _project() -> NluProject:
+    return NluProject.locate(Settings.from_env().nlu_dir)
+
+
 def _train(args: argparse.Namespace) -> int:
     def run() -> int:
-        train(NluProject.locate(), force=args.force)
+        train(_project(), force=args.force)
         return 0
 
     return _guard(run)
@@ -57,7 +62,7 @@ def _eval(args: argparse.Namespace) -> int:
     from bot.nlu_tools.evaluate import evaluate
 
     def run() -> int:
-        summary = evaluate(NluProject.locate(), folds=args.folds)
+        summary = evaluate(_project(), folds=args.folds)
         for part in ("cross_validation", "holdout"):
             figures = summary[part]
             say(
@@ -79,9 +84,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 def serve(command: list[str], port: int | None = None) -> int:
     """Serve the NLU; run `command` against it when given, else serve until interrupted."""
-    project = NluProject.locate()
+    settings = Settings.from_env()
+    project = NluProject.locate(settings.nlu_dir)
     model = train(project)
-    token = os.environ.get("RASA_TOKEN") or new_token()
+    token = settings.rasa_token.reveal() or new_token()
     with RasaServer(project, model, port=port or free_port(DEFAULT_PORT), token=token) as server:
         say(f"nlu: starting rasa on {server.url}")
         seconds = server.wait_ready()

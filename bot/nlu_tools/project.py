@@ -40,10 +40,9 @@ class NluProject:
     root: Path
 
     @classmethod
-    def locate(cls) -> NluProject:
-        """Find nlu/: $WEGWIJS_NLU_DIR, else ./nlu, else next to the bot package."""
-        configured = os.environ.get("WEGWIJS_NLU_DIR")
-        candidates = [Path(configured)] if configured else []
+    def locate(cls, configured: Path | None = None) -> NluProject:
+        """Find nlu/: `configured` (WEGWIJS_NLU_DIR), else ./nlu, else next to the bot package."""
+        candidates = [configured] if configured else []
         candidates += [Path.cwd() / "nlu", Path(__file__).resolve().parents[2] / "nlu"]
         for candidate in candidates:
             if (candidate / "config.yml").is_file():

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import App
 from bot.delivery.outbox import Dispatcher
-from bot.handoff.counsellor import CounsellorTexts, OfficeHours
+from bot.handoff.counsellor import CounsellorTexts
 from tests.handoff.support import (
     LIMBURG_CHAT,
     OFFICE_TIME,
@@ -20,26 +20,9 @@ from tests.handoff.support import (
 )
 
 GROUP = f"tg:{LIMBURG_CHAT}"
-WEEKDAYS = {i: ((9 * 60, 17 * 60),) for i in range(5)}
-
-
 def brussels(*args: int) -> datetime:
     """A moment given in Brussels winter time (UTC+1)."""
     return datetime(*args, tzinfo=UTC) - timedelta(hours=1)  # type: ignore[misc]
-
-
-def test_office_hours_open_and_next_opening() -> None:
-    hours = OfficeHours(WEEKDAYS)
-    assert hours.is_open(brussels(2025, 3, 12, 10, 0))
-    assert not hours.is_open(brussels(2025, 3, 12, 17, 0))
-    assert hours.next_open(brussels(2025, 3, 15, 11, 0)) == brussels(2025, 3, 17, 9, 0)
-    assert hours.next_open(brussels(2025, 3, 12, 7, 30)) == brussels(2025, 3, 12, 9, 0)
-
-
-def test_closed_periods_count_also_across_new_year() -> None:
-    hours = OfficeHours(WEEKDAYS, (((12, 24), (1, 2)),))
-    assert not hours.is_open(brussels(2025, 12, 29, 10, 0))
-    assert hours.next_open(brussels(2025, 12, 29, 10, 0)) == brussels(2026, 1, 5, 9, 0)
 
 
 def test_when_says_today_tomorrow_or_the_day(happ: App) -> None:

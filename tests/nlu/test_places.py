@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog.places import NETWORKS, Gazetteer, Place, load_gazetteer
+from bot.catalog.networks import NETWORK_IDS as NETWORKS
+from bot.catalog.places import Gazetteer, Place, load_gazetteer
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 
