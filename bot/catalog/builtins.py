@@ -6,8 +6,9 @@ Every text they send comes from the catalog (content/*.yml); this module holds n
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.catalog.catalog import Catalog, Resource, Route, Summary
 from bot.catalog.matching import (
     SKIPPED,
     Reason,
@@ -21,9 +22,6 @@ from bot.catalog.matching import (
 from bot.flows.actions import Builtin, BuiltinCall, BuiltinResult, Message
 from bot.flows.text import fill, placeholders
 
-if TYPE_CHECKING:
-    from bot.catalog.catalog import Catalog, Resource, Route, Summary
-
 TELEGRAM_MAX_TEXT = 4096
 DEFAULT_RESOURCE_LIMIT = 3
 RESOURCE_LIMITS = (2, 4)
@@ -31,7 +29,8 @@ VIEWED_SEPARATOR = ", "
 
 
 def _catalog(call: BuiltinCall) -> Catalog | None:
-    return getattr(call.content, "catalog", None)
+    catalog = call.content.catalog
+    return catalog if isinstance(catalog, Catalog) else None
 
 
 def _has_value(value: Any) -> bool:

@@ -23,7 +23,7 @@ from bot.flows.state import State
 from bot.handoff.service import HandoffService
 from bot.infra.crypto import Cipher
 from bot.infra.sql import ProcessedUpdate, Pupil, Store, TranscriptLine, utcnow
-from bot.safety.screen import screen
+from bot.safety.screen import Lexicon, screen
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class ConversationService:
         return result
 
     async def _understand(self, inbound: Inbound, text: str | None) -> tuple[Event | None, Any]:
-        lexicon = self.content.safety
+        lexicon = self.content.safety if isinstance(self.content.safety, Lexicon) else None
         if inbound.button is not None:
             return ButtonPressed(inbound.button[:256]), None
         if inbound.media is not None or text is None:

@@ -9,6 +9,7 @@ from typing import Any, Literal, Protocol
 from bot.flows.actions import ENGINE_BUILTINS, Builtin
 from bot.flows.conditions import Condition
 from bot.flows.listening import Listening
+from bot.flows.ports import CatalogView, PlaceFinder
 
 StepKind = Literal["say", "ask", "set", "action", "call", "link", "noop"]
 SlotType = Literal["choice", "number", "yes_no", "location", "text"]
@@ -136,10 +137,12 @@ class Content:
     slots: Mapping[str, SlotSpec]
     patterns: Patterns
     texts: Mapping[str, str]
-    catalog: Any = None
-    safety: Any = None
-    places: Any = None
-    counsellor: Any = None
+    catalog: CatalogView | None = None
+    # The safety lexicon and the counsellor texts: the flows never read them; the safety layer's
+    # built-in actions, the conversation and the handoff narrow them to their own types.
+    safety: object = None
+    places: PlaceFinder | None = None
+    counsellor: object = None
     # The built-in actions flows may use (`action: name`): the engine's own, plus those the
     # loader of the whole content (bot.content) binds to the catalog and the safety layer.
     actions: Mapping[str, Builtin] = field(default_factory=lambda: ENGINE_BUILTINS)
