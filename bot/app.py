@@ -60,6 +60,8 @@ def content_or_fail(content_dir: Path) -> Content:
     content, problems = load_content(content_dir)
     if content is None:
         raise ContentError(problems)
+    for problem in problems:  # warnings do not stop the bot, but its operator should see them
+        log.warning("content %s", problem.render())
     return content
 
 

@@ -9,15 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import yaml
+
 from bot.catalog import builtins as catalog_builtins
-from bot.catalog import catalog, places
+from bot.catalog import catalog, checks, places
 from bot.catalog.answers_load import load_answers
+from bot.dialogues.spec import load_dialogues
 from bot.flows import checker
 from bot.flows.actions import ENGINE_BUILTINS, Builtin
 from bot.flows.listening_load import load_listening
-from bot.flows.loader import load_flows, load_patterns, load_slots, load_texts
+from bot.flows.loader import load_flows, load_patterns, load_slots, load_texts, relative
 from bot.flows.model import Content
 from bot.flows.problems import Problem
+from bot.flows.yamlio import cut_by_comment
 from bot.handoff import counsellor
 from bot.handoff.flows import HANDOFF_FLOWS
 from bot.safety import lexicon
@@ -64,9 +68,51 @@ def load_content(content_dir: Path) -> tuple[Content | None, list[Problem]]:
         listening=listening,
         questions=question_bank,
     )
+    if any(p.severity == "error" and p.stage != "content" for p in problems):
+        # Cross-references over files that could not be read would only add follow-on
+        # errors ("flow does not exist" for every flow of a file with a tab in it).
+        return None, problems
+    problems += texts_cut_by_comments(content_dir)
     problems += checker.cross_references(
         content, started_by_code=HANDOFF_FLOWS, required=SAFETY_FLOWS
     )
+    problems += checks.check(the_catalog, gazetteer, slots, content_dir)
+    problems += flows_without_dialogue(content, content_dir)
     if any(p.severity == "error" for p in problems):
         return None, problems
     return content, problems
+
+
+def texts_cut_by_comments(content_dir: Path) -> list[Problem]:
+    """Unquoted texts that YAML cut at ' #' (the rest became a comment), in every content file."""
+    problems: list[Problem] = []
+    for path in sorted(content_dir.rglob("*.yml")):
+        try:
+            text = path.read_text(encoding="utf-8")
+            problems += cut_by_comment(text, relative(path, content_dir))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # reported by the loader of that file
+    return problems
+
+
+def flows_without_dialogue(content: Content, content_dir: Path) -> list[Problem]:
+    """A warning for each flow that no dialogue test in content/tests/ starts in or checks."""
+    paths = sorted((content_dir / "tests").glob("*.yml"))
+    dialogues, _ = load_dialogues(paths, content_dir.parent)
+    visited: set[str] = set()
+    for dialogue in dialogues:
+        places_ = [dialogue.start, *(turn.expect.at for turn in dialogue.turns)]
+        visited |= {place.split(".")[0] for place in places_ if place}
+    return [
+        Problem(
+            flow.file,
+            flow.line,
+            f"no dialogue test visits flow '{flow.id}'",
+            f"add a dialogue to content/tests/ with 'start: {flow.id}' or a turn with "
+            f"'at: {flow.id}' (see content/README.md, \"Dialogue tests\")",
+            flow.id,
+            severity="warning",
+        )
+        for flow in content.flows.values()
+        if flow.id not in visited
+    ]

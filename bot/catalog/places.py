@@ -204,6 +204,10 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self._names)
 
+    def municipalities(self) -> frozenset[str]:
+        """The official names of all municipalities."""
+        return frozenset(p.municipality for p in self._names.values() if p.municipality)
+
     def resolve(self, text_or_value: str) -> Place | None:
         """Resolve a place name (any case or accents) or a 4-digit postcode, else None."""
         value = text_or_value.strip()

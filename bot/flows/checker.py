@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
-from bot.flows import quality
+from bot.flows import quality, values
 from bot.flows.answers import SKIPPED
 from bot.flows.engine import GLOBAL_PREFIX, button_payload
 from bot.flows.model import END, Content, FlowSpec, StepSpec
 from bot.flows.nlu import INTENTS
-from bot.flows.problems import Problem
+from bot.flows.problems import Problem, Severity
 from bot.flows.text import placeholders
 
 TELEGRAM_MAX_TEXT = 4096
 TELEGRAM_MAX_PAYLOAD = 64
+# Telegram cuts long button titles on a phone screen.
+MAX_BUTTON_TITLE = 30
 SLOTS_SET_BY_ENGINE = frozenset({"municipality", "province", "network"})
 REQUIRED_TEXTS = (
     "stale_button",
@@ -37,7 +39,7 @@ REQUIRED_TEXTS = (
     "error_generic",
     "degraded_hint",
 )
-_Report = Callable[[StepSpec | None, str, str], None]
+_Report = Callable[..., None]
 
 
 def cross_references(
@@ -56,6 +58,7 @@ def cross_references(
     problems += _unused_flows(content, {*started_by_code, *required})
     problems += _missing_flows(content, required)
     problems += quality.check(content)
+    problems += values.check(content)
     return problems
 
 
@@ -99,15 +102,22 @@ def _pattern_problems(content: Content) -> Iterator[Problem]:
 def _flow_problems(content: Content, flow: FlowSpec) -> list[Problem]:
     problems: list[Problem] = []
 
-    def problem(step: StepSpec | None, message: str, hint: str) -> None:
+    def problem(
+        step: StepSpec | None,
+        message: str,
+        hint: str,
+        line: int | None = None,
+        severity: Severity = "error",
+    ) -> None:
         problems.append(
             Problem(
                 flow.file,
-                step.line if step else flow.line,
+                line or (step.line if step else flow.line),
                 message,
                 hint,
                 flow.id,
                 step.id if step else None,
+                severity,
             )
         )
 
@@ -216,6 +226,16 @@ def _ask_problems(content: Content, flow: FlowSpec, step: StepSpec, problem: _Re
                 "shorten the flow id, step id or button value",
             )
     for button in step.buttons:
+        if len(button.title) > MAX_BUTTON_TITLE:
+            problem(
+                step,
+                f"button title '{button.title}' has {len(button.title)} characters; "
+                "a phone cuts it off",
+                f"keep button titles to {MAX_BUTTON_TITLE} characters; put the explanation "
+                "in the question",
+                button.line,
+                "warning",
+            )
         for intent in set(button.intents) - set(INTENTS):
             problem(
                 step,
@@ -316,14 +336,22 @@ def _missing_flows(content: Content, required: Collection[str]) -> Iterator[Prob
             )
 
 
+_STAGE_ORDER = {"syntax": 0, "schema": 1, "content": 2}
+
+
 def report(problems: list[Problem], content_dir: Path) -> str:
-    """The full report: every problem, then a one-line summary."""
+    """The full report: syntax errors first, then schema errors, the rest, then warnings."""
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
-    lines = [
-        p.render()
-        for p in sorted(problems, key=lambda p: (p.severity != "error", p.file, p.line or 0))
-    ]
+    ordered = sorted(
+        problems,
+        key=lambda p: (p.severity != "error", _STAGE_ORDER[p.stage], p.file, p.line or 0),
+    )
+    lines = [p.render() for p in ordered]
+    if any(p.stage != "content" for p in errors):
+        lines.append(
+            "Links between files (flows, slots, steps) are checked once the errors above are fixed."
+        )
     verdict = "content is valid" if not errors else "content is NOT valid"
     lines.append(f"{content_dir}: {verdict}: {len(errors)} error(s), {len(warnings)} warning(s)")
     return "\n".join(lines)

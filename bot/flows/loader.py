@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -22,8 +23,14 @@ from bot.flows.model import (
     StepSpec,
 )
 from bot.flows.problems import Problem
+from bot.flows.text import placeholders
 from bot.flows.yamlio import YamlDoc, load_yaml
 
+SAY_AND_ASK = "a step has both 'say' and 'ask'; the bot would send only one of them"
+SAY_AND_ASK_HINT = (
+    "put the 'say' text in its own step before the question, or make it the first item "
+    "of the 'ask' list"
+)
 STEP_KINDS: tuple[StepKind, ...] = ("say", "ask", "set", "action", "call", "link", "noop")
 _STEP_KEYS = {
     "id",
@@ -64,15 +71,63 @@ def schema_problems(doc: YamlDoc, schema: Path, display: str) -> list[Problem]:
         _validator(schema).iter_errors(doc.data), key=lambda e: list(map(str, e.path))
     ):
         path = tuple(error.absolute_path)
-        where = "/".join(map(str, path)) or "(top)"
+        flow, step, rest = _place(doc.data, path)
+        where = "/".join(rest) or "(top)"
         problems.append(
-            Problem(display, doc.lines.line(path), f"at '{where}': {_explain(error)}", _hint(error))
+            Problem(
+                display,
+                doc.lines.line(path),
+                f"at '{where}': {_explain(error)}",
+                _hint(error, path),
+                flow,
+                step,
+                stage="schema",
+            )
         )
     return problems
 
 
+def _place(data: Any, path: tuple[Any, ...]) -> tuple[str | None, str | None, list[str]]:
+    """Flow and step of a path in a flows file, and the rest with list items named by id."""
+    flow = step = None
+    if len(path) >= 2 and path[0] == "flows":
+        flow = str(path[1])
+        if len(path) >= 4 and path[2] == "steps" and isinstance(path[3], int):
+            step = _step_name(data, path)
+            path = path[4:]
+        else:
+            path = path[2:]
+    named: list[str] = []
+    node = data
+    for key in path:
+        item = node[key] if _has(node, key) else None
+        label = str(key)
+        if isinstance(key, int) and isinstance(item, dict) and isinstance(item.get("id"), str):
+            label = item["id"]
+        named.append(label)
+        node = item
+    return flow, step, named
+
+
+def _step_name(data: Any, path: tuple[Any, ...]) -> str:
+    try:
+        raw = data["flows"][path[1]]["steps"][path[3]]
+    except (KeyError, IndexError, TypeError):
+        raw = None
+    step_id = raw.get("id") if isinstance(raw, dict) else None
+    return step_id if isinstance(step_id, str) else f"step_{path[3] + 1}"
+
+
+def _has(node: Any, key: Any) -> bool:
+    if isinstance(node, dict):
+        return key in node
+    return isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
+
+
 def _explain(error: Any) -> str:
     if error.validator == "oneOf" and isinstance(error.instance, dict):
+        if {"say", "ask"} <= set(error.instance):
+            return SAY_AND_ASK
         kinds = [k for k in STEP_KINDS if k in error.instance]
         if "ask" in error.instance and "collect" not in error.instance:
             return "an 'ask' step needs 'collect: <slot>' to know where the answer goes"
@@ -90,7 +145,16 @@ def _explain(error: Any) -> str:
     return str(error.message)
 
 
-def _hint(error: Any) -> str:
+def _hint(error: Any, path: tuple[Any, ...]) -> str:
+    field = str(path[-1]) if path and not isinstance(path[-1], int) else ""
+    parent = str(path[-2]) if len(path) > 1 else ""
+    both = isinstance(error.instance, dict) and {"say", "ask"} <= set(error.instance)
+    if error.validator == "oneOf" and both:
+        return SAY_AND_ASK_HINT
+    if error.validator == "pattern" and isinstance(error.instance, str):
+        specific = _field_hint(field or parent, error.instance)
+        if specific:
+            return specific
     if isinstance(error.instance, bool) and error.validator in {"type", "pattern", "minLength"}:
         return (
             "YAML reads yes, no, on, off, true and false as true/false: put the text in "
@@ -105,11 +169,54 @@ def _hint(error: Any) -> str:
     return "see content/README.md for the format"
 
 
+_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+
+
+def _field_hint(field: str, value: str) -> str:
+    """A fix hint that fits the field: dates, links and phone numbers each have their form."""
+    if field in {"reviewed", "date", "from", "to"} or _DMY.match(value):
+        day_first = _DMY.match(value)
+        if day_first:
+            day, month, year = day_first.groups()
+            return f"write the date as year-month-day: {year}-{int(month):02d}-{int(day):02d}"
+        return "write the date as year-month-day, e.g. 2026-11-28"
+    if field in {"url", "chat", "sources"} or value.startswith("www."):
+        fixed = value if "://" in value else "https://" + value.removeprefix("http:")
+        return f"a link starts with https:// (write {fixed})"
+    if field == "phone":
+        digits = re.sub(r"[^0-9+ ]", " ", value)
+        return (
+            "write only digits and spaces (and + for abroad), e.g. 09 123 45 67"
+            + (f": {' '.join(digits.split())}" if digits.strip() else "")
+        )
+    return ""
+
+
+# The only texts in texts.yml the bot fills something into (everything else is shown as is).
+TEXT_PLACEHOLDERS: Mapping[str, frozenset[str]] = {"invalid_number": frozenset({"min", "max"})}
+
+
 def load_texts(content_dir: Path) -> tuple[dict[str, str], list[Problem]]:
     """Load `texts.yml`."""
     doc, problems = load_checked(content_dir, content_dir / "texts.yml", "texts.schema.json")
     texts = doc.data.get("texts", {}) if doc and not problems else {}
-    return {str(k): str(v) for k, v in texts.items()}, problems
+    texts = {str(k): str(v) for k, v in texts.items()}
+    for key, text in texts.items():
+        allowed = TEXT_PLACEHOLDERS.get(key, frozenset())
+        for name in sorted(placeholders(text) - allowed):
+            assert doc is not None
+            problems.append(
+                Problem(
+                    relative(content_dir / "texts.yml", content_dir),
+                    doc.lines.line(("texts", key)),
+                    f"text '{key}' uses '{{{name}}}', which the bot does not fill in: "
+                    "the pupil would see nothing there",
+                    "this text can use " + ", ".join(f"{{{a}}}" for a in sorted(allowed))
+                    if allowed
+                    else "write the words themselves; texts.yml cannot show slots",
+                )
+            )
+    return texts, problems
 
 
 def load_slots(content_dir: Path) -> tuple[dict[str, SlotSpec], list[Problem]]:
@@ -212,10 +319,18 @@ def _flow(
         step_id = raw.get("id") or f"step_{index + 1}"
         kind = next(k for k in STEP_KINDS if k in raw)
         line = doc.lines.line(path)
+        if "say" in raw and "ask" in raw:  # the schema lets it pass when 'collect' is missing
+            problems.append(
+                Problem(display, doc.lines.line((*path, "ask")), SAY_AND_ASK, SAY_AND_ASK_HINT,
+                        flow_id, step_id)
+            )
         branches, branch_problems = _branches(raw.get("next"), doc, path, display, flow_id, step_id)
         problems += branch_problems
         texts = raw.get(kind) if kind in {"say", "ask"} else None
-        steps.append(_step(raw, step_id, kind, line, texts, branches))
+        button_lines = tuple(
+            doc.lines.line((*path, "buttons", i)) for i in range(len(raw.get("buttons", ())))
+        )
+        steps.append(_step(raw, step_id, kind, line, texts, branches, button_lines))
     flow = FlowSpec(
         flow_id,
         display,
@@ -234,6 +349,7 @@ def _step(
     line: int | None,
     texts: Any,
     branches: tuple[Branch, ...],
+    button_lines: tuple[int | None, ...] = (),
 ) -> StepSpec:
     as_tuple = (texts,) if isinstance(texts, str) else tuple(texts or ())
     params = {k: v for k, v in raw.items() if k not in _STEP_KEYS}
@@ -250,8 +366,9 @@ def _step(
                 str(b["value"]),
                 tuple(b.get("intents", ())),
                 tuple(b.get("match", ())),
+                line,
             )
-            for b in raw.get("buttons", ())
+            for b, line in zip(raw.get("buttons", ()), button_lines, strict=True)
         ),
         free_text=bool(raw.get("free_text", True)),
         skippable=bool(raw.get("skippable", False)),
@@ -272,15 +389,16 @@ def _branches(
     if raw is None:
         return (), []
     if isinstance(raw, str):
-        return (Branch(None, raw),), []
+        return (Branch(None, raw, doc.lines.line((*path, "next"))),), []
     branches: list[Branch] = []
     problems: list[Problem] = []
     for i, entry in enumerate(raw):
+        line = doc.lines.line((*path, "next", i))
         if "else" in entry:
-            branches.append(Branch(None, entry["else"]))
+            branches.append(Branch(None, entry["else"], line))
             continue
         try:
-            branches.append(Branch(parse_condition(entry["if"]), entry["then"]))
+            branches.append(Branch(parse_condition(entry["if"]), entry["then"], line))
         except ConditionSyntaxError as exc:
             problems.append(
                 Problem(

@@ -24,6 +24,7 @@ class ButtonSpec:
     value: str
     intents: tuple[str, ...] = ()
     match: tuple[str, ...] = ()
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class Branch:
 
     condition: Condition | None
     target: str
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+# Rasa's order: a file must be valid YAML before its schema is checked, and every file must
+# pass both before cross-references mean anything (a file that cannot be read would make every
+# reference to its flows look wrong).
+Stage = Literal["syntax", "schema", "content"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +23,7 @@ class Problem:
     flow: str | None = None
     step: str | None = None
     severity: Severity = "error"
+    stage: Stage = "content"
 
     def render(self) -> str:
         """Format the problem as one or two lines for the report."""

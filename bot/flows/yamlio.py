@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.flows.problems import Problem
+from bot.flows.problems import Problem, Severity
 
 PathKey = tuple[str | int, ...]
 
@@ -73,6 +74,13 @@ def duplicate_keys(node: yaml.Node, path: PathKey = ()) -> list[tuple[PathKey, i
     return found
 
 
+# Characters YAML refuses (it reports only a position in the stream, not a line).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+_SYNTAX_HINT = (
+    "check indentation (spaces, not tabs) and quotes around texts that contain ':' or '#'"
+)
+
+
 def load_yaml(path: Path, display: str | None = None) -> tuple[YamlDoc | None, list[Problem]]:
     """Load one YAML file safely; syntax errors and duplicate keys become problems."""
     name = display or str(path)
@@ -80,23 +88,16 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[YamlDoc | None, l
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [
-            Problem(name, None, f"cannot read the file: {exc}", "save the file as UTF-8 text")
+            Problem(name, None, f"cannot read the file: {exc}", "save the file as UTF-8 text",
+                    stage="syntax")
         ]
+    control = _control_character(text, name)
+    if control is not None:
+        return None, [control]
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        return None, [
-            Problem(
-                name,
-                line,
-                f"YAML syntax error: {reason}",
-                "check indentation (spaces, not tabs) and quotes around texts "
-                "that contain ':' or '#'",
-            )
-        ]
+        return None, [_syntax_problem(exc, text, name)]
     if node is None:
         return YamlDoc(path, None, LineMap()), []
     problems = [
@@ -105,9 +106,112 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[YamlDoc | None, l
             line,
             f"key '{key_path[-1]}' appears twice in the same block",
             "remove or rename one of them",
+            stage="syntax",
         )
         for key_path, line in duplicate_keys(node)
     ]
     lines = LineMap()
     data = _construct(node, (), lines, yaml.constructor.SafeConstructor())
     return YamlDoc(path, data, lines), problems
+
+
+def _control_character(text: str, name: str) -> Problem | None:
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    return Problem(
+        name,
+        line,
+        f"invisible control character U+{ord(found.group()):04X} in column {column}",
+        "delete it: retype the words around it (it often comes with copy and paste)",
+        stage="syntax",
+    )
+
+
+def _syntax_problem(exc: yaml.YAMLError, text: str, name: str) -> Problem:
+    mark = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context", None) or ""
+    context_mark = getattr(exc, "context_mark", None)
+    reason = getattr(exc, "problem", None) or str(exc)
+    hint = _SYNTAX_HINT
+    line = mark.line + 1 if mark is not None else None
+    unclosed = _unclosed_quote(text, line)
+    if unclosed is not None or ("quoted scalar" in context and context_mark is not None):
+        # The scanner notices a missing closing quote only lines later (where the next quote
+        # or the end of the file confuses it): the line that matters is where it was opened.
+        line = unclosed or (context_mark.line + 1 if context_mark is not None else line)
+        return Problem(
+            name,
+            line,
+            "YAML syntax error: a quote is opened on this line but not closed",
+            "end the text with the same quote it starts with (\" or ')",
+            stage="syntax",
+        )
+    source = text.splitlines()
+    before = source[mark.line][: mark.column + 1] if mark and mark.line < len(source) else ""
+    if "\t" in before:
+        reason = "a tab is used for indentation"
+        hint = "replace the tab by spaces (2 per level)"
+    elif "found character" in reason and "cannot start any token" in reason:
+        reason = "a character that YAML cannot read here"
+    return Problem(name, line, f"YAML syntax error: {reason}", hint, stage="syntax")
+
+
+# A value that opens a quote and does not close it on the same line (texts are one line).
+_OPEN_QUOTE = re.compile(
+    r"""^\s*(?:-\s+)?(?:[\w-]+:\s+)?(?:"(?:[^"\\]|\\.)*|'(?:[^']|'')*)$"""
+)
+
+
+def _unclosed_quote(text: str, error_line: int | None) -> int | None:
+    """The first line up to the error that opens a quote it does not close, or None."""
+    last = error_line if error_line is not None else text.count("\n") + 1
+    for number, line in enumerate(text.splitlines()[:last], start=1):
+        if _OPEN_QUOTE.match(line.rstrip()):
+            return number
+    return None
+
+
+def cut_by_comment(text: str, name: str) -> list[Problem]:
+    """Unquoted texts followed by a ' #' on the same line: YAML dropped the rest as a comment."""
+    node = yaml.compose(text, Loader=_LOADER)
+    lines = text.splitlines()
+    found: list[Problem] = []
+    for scalar in _plain_scalars(node):
+        end = scalar.end_mark
+        if end.line >= len(lines):
+            continue
+        rest = lines[end.line][end.column :]
+        if not rest.lstrip(" \t").startswith("#") or not rest[:1].isspace():
+            continue
+        value = str(scalar.value)
+        if " " not in value:  # one word ("id: jac_gent  # unique") is an id with a comment
+            continue
+        comment = rest.lstrip(" \t")
+        severity: Severity = "warning" if comment[1:2] in {" ", ""} else "error"
+        found.append(
+            Problem(
+                name,
+                end.line + 1,
+                f"the text stops at '{value[-30:]}': YAML reads '{comment[:30]}' as a comment",
+                f'put the whole text in double quotes: "{value} {comment}"'
+                if severity == "error"
+                else "put the text in double quotes if the '#' belongs to it; "
+                "a comment goes on its own line",
+                severity=severity,
+            )
+        )
+    return found
+
+
+def _plain_scalars(node: yaml.Node | None) -> list[yaml.ScalarNode]:
+    if isinstance(node, yaml.ScalarNode):
+        plain = not node.style and isinstance(node.value, str)
+        return [node] if plain and node.tag == "tag:yaml.org,2002:str" else []
+    if isinstance(node, yaml.MappingNode):
+        return [s for _, value in node.value for s in _plain_scalars(value)]
+    if isinstance(node, yaml.SequenceNode):
+        return [s for item in node.value for s in _plain_scalars(item)]
+    return []
