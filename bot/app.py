@@ -84,9 +84,13 @@ def nlu_client(settings: Settings) -> NluClient | None:
     )
 
 
-async def build(settings: Settings) -> App:
-    """Build the application: content, database (migrated), NLU client and services."""
-    content = content_or_fail(settings.content_dir)
+async def build(settings: Settings, content: Content | None = None) -> App:
+    """Build the application: content, database (migrated), NLU client and services.
+
+    `content` is loaded from `settings.content_dir` unless given (tests load it once).
+    """
+    if content is None:
+        content = content_or_fail(settings.content_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     cipher = Cipher(settings.ensure_secret_key().reveal())
     store = Store(database_url(settings.database_url, settings.data_dir))

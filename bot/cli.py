@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     content_commands = content.add_subparsers(title="content commands")
     check = content_commands.add_parser("check", help="validate content/")
     check.add_argument("--content-dir", type=Path, default=None)
+    check.add_argument("--lang", choices=("nl", "en"), default="nl",
+                       help="language of the report (default nl, for editors)")
     check.set_defaults(handler=_content_check)
     dialogues = content_commands.add_parser(
         "test", help="run the editors' dialogue tests (content/tests/*.yml)"
@@ -77,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
                            help="parse every line with the real Rasa model ($RASA_URL)")
     dialogues.add_argument("--figures", action="store_true",
                            help="also print the listening figures of these conversations")
+    dialogues.add_argument("--show", action="store_true",
+                           help="print every conversation, with what the bot noticed")
     dialogues.set_defaults(handler=_content_test)
     graph = content_commands.add_parser("graph", help="Mermaid diagrams of every flow")
     graph.add_argument("--content-dir", type=Path, default=None)
@@ -90,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("sets", nargs="*", type=Path, help="labelled YAML files")
     report.add_argument("--content", type=Path, default=None, help="default content/")
+    report.add_argument(
+        "--sets-dir", type=Path, default=None, help="labelled sets (default tests/safety)"
+    )
+    report.add_argument(
+        "--no-nlu", action="store_true", help="rules and model only, even when RASA_URL is set"
+    )
     report.add_argument(
         "--cv", action="store_true", help="leave-one-set-out figures of the learned model"
     )
@@ -187,10 +197,11 @@ def _purge(args: argparse.Namespace) -> int:
 def _content_check(args: argparse.Namespace) -> int:
     from bot.content import load_content
     from bot.flows.checker import report
+    from bot.flows.messages import load_messages
 
     content_dir = args.content_dir or Settings.from_env().content_dir
     content, problems = load_content(content_dir)
-    print(report(problems, content_dir))
+    print(report(problems, content_dir, load_messages(content_dir, args.lang)))
     return 0 if content is not None else 1
 
 
@@ -218,8 +229,10 @@ def _content_test(args: argparse.Namespace) -> int:
         print("wegwijs: --nlu needs RASA_URL (start Rasa with 'wegwijs nlu serve -- ...')",
               file=sys.stderr)
         return 2
+    if not args.verbose:
+        logging.getLogger("bot").setLevel(logging.WARNING)
     results, problems = asyncio.run(run_suite(settings, args.files, args.nlu))
-    text, passed = report(results, problems, figures=args.figures)
+    text, passed = report(results, problems, figures=args.figures, show=args.show)
     print(text)
     return 0 if passed else 1
 
@@ -240,12 +253,15 @@ def _content_graph(args: argparse.Namespace) -> int:
 def _safety_report(args: argparse.Namespace) -> int:
     from bot.safety.report import main as report_main
 
+    settings = Settings.from_env()
+    sets_dir = args.sets_dir or Path(__file__).resolve().parents[1] / "tests" / "safety"
     argv = [str(path) for path in args.sets]
-    if args.content is not None:
-        argv += ["--content", str(args.content)]
+    argv += ["--content", str(args.content or settings.content_dir), "--sets-dir", str(sets_dir)]
     if args.cv:
         argv.append("--cv")
-    result: int = report_main(argv)
+    if settings.rasa_url and not args.no_nlu:
+        argv += ["--rasa-url", settings.rasa_url]
+    result: int = report_main(argv, rasa_token=settings.rasa_token.reveal() or None)
     return result
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -154,6 +155,7 @@ class ConversationService:
         pupil = await self._pupil(session, inbound, pupil_id)
         state = self._state(pupil)
         key = update_key or f"{pupil_id}:{utcnow().timestamp()}"
+        state, verdict = self._heightened(state, event, verdict)
         level = getattr(verdict, "level", "none")
         case = await self.handoff.active_case(session, pupil_id)
         # /stop (or its button) ends or withdraws an open case; during a talk a
@@ -165,7 +167,13 @@ class ConversationService:
             transcript.append(("pupil", text))
         if level == "crisis":
             category = str(verdict.category)
-            await self.handoff.raise_alert(session, pupil_id, state, category, verdict.rule, key)
+            now = utcnow().isoformat()
+            if self._may_alert(state):
+                await self.handoff.raise_alert(
+                    session, pupil_id, state, category, verdict.rule, key
+                )
+                state = state.with_slots(risk_alerted=now)
+            state = state.with_slots(risk="crisis", risk_since=now)
             if case is not None and text is not None:
                 await self.handoff.relay_to_counsellor(session, case, text, key)
             event = FlowTriggered(f"crisis_{category}")
@@ -177,6 +185,8 @@ class ConversationService:
             return Handled(pupil_id, relayed=True)
         elif level == "check":
             event = FlowTriggered("safety_check")
+        elif level == "care" and event is not None and not isinstance(event, CommandGiven):
+            event = FlowTriggered(f"care_{verdict.care}")
         messages: list[Message] = []
         if flooding:
             messages.append(Message(self.content.text("slow_down")))
@@ -190,6 +200,8 @@ class ConversationService:
         start = len(messages)
         messages += outcome.messages
         state = outcome.state
+        if state.slots.get("risk") and not state.slots.get("risk_since"):
+            state = state.with_slots(risk_since=utcnow().isoformat())  # "ja" to the check
         erased = False  # nothing of an erased pupil goes back in the transcript
         for effect, at in zip(outcome.effects, outcome.effect_at, strict=True):
             if isinstance(effect, RequestHandoff):
@@ -228,6 +240,27 @@ class ConversationService:
         )
         return Handled(pupil_id, tuple(messages), safety=None if level == "none" else level,
                        notes=outcome.notes)
+
+    def _heightened(self, state: State, event: Event | None, verdict: Any) -> tuple[State, Any]:
+        """After a disclosure (slot `risk`) screen a pupil text again, more carefully."""
+        lexicon = self.content.safety
+        since = state.slots.get("risk_since")
+        if not isinstance(lexicon, Lexicon) or not state.slots.get("risk"):
+            return state, verdict
+        if since and utcnow() - _parse_time(since) > timedelta(hours=lexicon.heightened.hours):
+            return state.with_slots(risk=None, risk_since=None), verdict
+        if not isinstance(event, PupilText) or getattr(verdict, "level", "none") == "crisis":
+            return state, verdict
+        return state, screen(event.text, lexicon, event.nlu, heightened=True)
+
+    def _may_alert(self, state: State) -> bool:
+        """At most one priority alert per pupil in the window of `heightened.alert_minutes`."""
+        lexicon = self.content.safety
+        last = state.slots.get("risk_alerted")
+        if not isinstance(lexicon, Lexicon) or not last:
+            return True
+        window = timedelta(minutes=lexicon.heightened.alert_minutes)
+        return utcnow() - _parse_time(last) > window
 
     async def _seen(self, session: AsyncSession, update_key: str) -> bool:
         found = await session.scalar(
@@ -285,6 +318,11 @@ class ConversationService:
         """The channel address of a pupil (for delivering replies)."""
         pupil = (await session.scalars(select(Pupil).where(Pupil.id == pupil_id))).first()
         return str(self.cipher.open(pupil.address)) if pupil and pupil.address else None
+
+
+def _parse_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _clip(text: str | None) -> tuple[str | None, bool]:

@@ -15,11 +15,14 @@ from bot.flows.yamlio import YamlDoc, load_yaml
 from bot.safety.model import Example, SafetyModel, train
 from bot.safety.patterns import PatternCompiler, PatternError
 from bot.safety.screen import (
+    CARE_KINDS,
+    Care,
     Category,
     Concept,
     Context,
     Frame,
     Harmless,
+    Heightened,
     Helpline,
     Level,
     Lexicon,
@@ -133,6 +136,8 @@ def _lexicon(r: _Reader, data: Mapping[str, Any]) -> Lexicon:
         "helplines",
         "concepts",
         "model",
+        "care",
+        "heightened",
     }
     for key in data:
         if key not in known:
@@ -194,6 +199,49 @@ def _lexicon(r: _Reader, data: Mapping[str, Any]) -> Lexicon:
         frame_window=_int(
             r, concepts_data.get("frame_window", 6), ("concepts", "frame_window"), 0, 20
         ),
+        care=_care(r, compiler, data.get("care", [])),
+        heightened=_heightened(r, compiler, r.mapping(data.get("heightened"), ("heightened",))),
+    )
+
+
+def _care(r: _Reader, compiler: PatternCompiler, data: Any) -> tuple[Care, ...]:
+    if not isinstance(data, list):
+        r.problem(("care",), "'care' must be a list", "start each entry with '- id: ...'")
+        return ()
+    result: list[Care] = []
+    for i, entry in enumerate(data):
+        path: tuple[str | int, ...] = ("care", i)
+        item = r.mapping(entry, path)
+        kind = item.get("kind")
+        if kind not in CARE_KINDS:
+            hint = "use " + " or ".join(CARE_KINDS)
+            r.problem((*path, "kind"), f"kind '{kind}' is not valid", hint)
+            continue
+        patterns = r.strings(item.get("patterns"), (*path, "patterns"))
+        for _, regex, _ in _compile_all(r, compiler, patterns, (*path, "patterns")):
+            result.append(Care(str(item.get("id", f"care_{i}")), str(kind), regex))
+    return tuple(result)
+
+
+def _heightened(r: _Reader, compiler: PatternCompiler, data: Mapping[str, Any]) -> Heightened:
+    default = Heightened()
+    numbers: dict[str, float] = {}
+    for key in ("hours", "alert_minutes", "model_check_threshold", "nlu_check_threshold"):
+        value = data.get(key, getattr(default, key))
+        high = 1.0 if key.endswith("threshold") else 24.0 * 365
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= high:
+            r.problem(("heightened", key), f"'{key}' must be a number between 0 and {high:g}")
+            value = getattr(default, key)
+        numbers[key] = float(value)
+    patterns = r.strings(data.get("ambiguous", []), ("heightened", "ambiguous"))
+    where: tuple[str | int, ...] = ("heightened", "ambiguous")
+    ambiguous = tuple(rx for _, rx, _ in _compile_all(r, compiler, patterns, where))
+    return Heightened(
+        numbers["hours"],
+        numbers["alert_minutes"],
+        numbers["model_check_threshold"],
+        numbers["nlu_check_threshold"],
+        ambiguous,
     )
 
 
@@ -555,7 +603,8 @@ def _harmless(r: _Reader, compiler: PatternCompiler, data: Any) -> tuple[Harmles
             continue
         patterns = r.strings(item.get("patterns"), (*path, "patterns"))
         for _, regex, _ in _compile_all(r, compiler, patterns, (*path, "patterns")):
-            result.append(Harmless(str(item.get("id", f"harmless_{i}")), regex, cap))
+            name = str(item.get("id", f"harmless_{i}"))
+            result.append(Harmless(name, regex, cap, final=item.get("final") is True))
     return tuple(result)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import re
 import sys
@@ -14,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from bot.flows.nlu import NluResult
+from bot.infra.rasa import RasaNluClient
 from bot.safety.lexicon import (
     NLU_SET,
     LabelledExample,
@@ -23,18 +26,22 @@ from bot.safety.lexicon import (
 )
 from bot.safety.screen import Lexicon, ModelSignal, Verdict, screen
 
-ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SETS = (
-    ROOT / "tests" / "safety" / "labelled.yml",
-    ROOT / "tests" / "safety" / "heldout.yml",
-    ROOT / "tests" / "safety" / "heldout2.yml",
-    ROOT / "tests" / "safety" / "redteam.yml",
-    ROOT / "tests" / "safety" / "redteam2.yml",
-    ROOT / "tests" / "safety" / "redteam3.yml",
-    ROOT / "tests" / "safety" / "redteam4.yml",
-    ROOT / "tests" / "safety" / "redteam5.yml",
-    ROOT / "tests" / "safety" / "heldout5.yml",
+    "labelled.yml",
+    "heldout.yml",
+    "heldout2.yml",
+    "redteam.yml",
+    "redteam2.yml",
+    "redteam3.yml",
+    "redteam4.yml",
+    "redteam5.yml",
+    "heldout5.yml",
+    "everyday.yml",
+    "blind/heldout6.yml",
+    "blind/heldout7.yml",
 )
+FALSE_CRISIS_TARGET = 0.01  # crisis replies on everyday lines
+CHECK_TARGET = 0.05  # check questions on everyday lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,7 @@ class Score:
     name: str
     crisis_total: dict[str, int] = field(default_factory=dict)
     crisis_missed: dict[str, list[str]] = field(default_factory=dict)
+    crisis_checked: int = 0
     wrong_category: list[str] = field(default_factory=list)
     check_total: int = 0
     check_missed: list[str] = field(default_factory=list)
@@ -71,6 +79,18 @@ class Score:
         return 1.0 if total == 0 else (total - missed) / total
 
     @property
+    def crisis_or_check(self) -> float:
+        """Crisis messages that got the crisis reply or the check question."""
+        total = sum(self.crisis_total.values())
+        missed = sum(len(v) for v in self.crisis_missed.values()) - self.crisis_checked
+        return 1.0 if total == 0 else (total - missed) / total
+
+    @property
+    def check_rate(self) -> float:
+        """Non-crisis messages that got the check question."""
+        return 0.0 if self.safe_total == 0 else len(self.safe_checked) / self.safe_total
+
+    @property
     def false_positive_rate(self) -> float:
         """Non-crisis messages that got the crisis reply."""
         return 0.0 if self.safe_total == 0 else len(self.false_crisis) / self.safe_total
@@ -84,7 +104,7 @@ def read_cases(path: Path) -> Iterator[Case]:
             yield Case(item["id"], str(item["text"]), "crisis", (category, *item.get("also", ())))
     for item in data.get("check") or ():
         yield Case(item["id"], str(item["text"]), "check")
-    for item in data.get("non_crisis") or ():
+    for item in [*(data.get("non_crisis") or ()), *(data.get("everyday") or ())]:
         yield Case(item["id"], str(item["text"]), "none")
     for item in data.get("miner") or ():
         category = item.get("category")
@@ -93,11 +113,42 @@ def read_cases(path: Path) -> Iterator[Case]:
         )
 
 
-def evaluate(name: str, cases: list[Case], lexicon: Lexicon) -> Score:
-    """Screen every case and collect the figures."""
+def screen_as_served(text: str, lexicon: Lexicon, nlu: NluResult | None) -> Verdict:
+    """The verdict the conversation service reaches: rules first, the NLU when not a crisis."""
+    verdict = screen(text, lexicon)
+    if nlu is None or verdict.level == "crisis":
+        return verdict
+    return screen(text, lexicon, nlu)
+
+
+def parse_all(texts: list[str], url: str, token: str | None) -> dict[str, NluResult]:
+    """Rasa's parse of every text (a text Rasa does not answer is left out)."""
+
+    async def run() -> dict[str, NluResult]:
+        client = RasaNluClient(url, token, timeout=30.0, failure_threshold=1_000_000)
+        try:
+            found = {}
+            for text in dict.fromkeys(texts):
+                result = await client.parse(text)
+                if result is not None:
+                    found[text] = result
+            return found
+        finally:
+            await client.aclose()
+
+    return asyncio.run(run())
+
+
+def evaluate(
+    name: str,
+    cases: list[Case],
+    lexicon: Lexicon,
+    parses: Mapping[str, NluResult] | None = None,
+) -> Score:
+    """Screen every case (with the NLU's parse when given) and collect the figures."""
     score = Score(name)
     started = time.perf_counter()
-    verdicts = [screen(case.text, lexicon) for case in cases]
+    verdicts = [screen_as_served(c.text, lexicon, (parses or {}).get(c.text)) for c in cases]
     score.microseconds = (time.perf_counter() - started) / max(1, len(cases)) * 1e6
     for case, verdict in zip(cases, verdicts, strict=True):
         _tally(score, case, verdict)
@@ -110,6 +161,7 @@ def _tally(score: Score, case: Case, verdict: Verdict) -> None:
         score.crisis_total[category] = score.crisis_total.get(category, 0) + 1
         if verdict.level != "crisis":
             score.crisis_missed.setdefault(category, []).append(case.id)
+            score.crisis_checked += verdict.level == "check"
         elif verdict.category not in case.categories:
             score.wrong_category.append(f"{case.id}->{verdict.category}")
     elif case.expect == "check":
@@ -141,6 +193,8 @@ def render(score: Score, texts: Mapping[str, str]) -> str:
             f" ({(total - len(missed)) / total:.1%})"
         )
     lines.append(f"  recall all crisis: {score.recall:.1%}")
+    if score.crisis_total:
+        lines.append(f"  crisis reply or check question: {score.crisis_or_check:.1%}")
     for ids in score.crisis_missed.values():
         lines += [f"    missed {i}: {texts[i]}" for i in ids]
     if score.wrong_category:
@@ -159,7 +213,7 @@ def render(score: Score, texts: Mapping[str, str]) -> str:
         lines += [f"    false crisis {i}: {texts[i]}" for i in score.false_crisis]
         lines.append(
             f"  non-crisis that got a check question: {len(score.safe_checked)}/"
-            f"{score.safe_total} ({len(score.safe_checked) / score.safe_total:.1%}): "
+            f"{score.safe_total} ({score.check_rate:.1%}): "
             + ", ".join(score.safe_checked)
         )
     for case_id, got, fits in score.miner:
@@ -198,7 +252,7 @@ ALWAYS_TRAINED = frozenset({"editors", NLU_SET})  # never held out: no labelled 
 _FIRST_RUN = re.compile(r"crisis\s+recall\s+(\d+/\d+\s*=\s*[\d.]+%)")
 
 
-def cross_validate(content_dir: Path, lexicon: Lexicon) -> list[FoldScore]:
+def cross_validate(content_dir: Path, lexicon: Lexicon, sets_dir: Path) -> list[FoldScore]:
     """Train on every set but one and screen the one left out, for each set of the examples."""
     if lexicon.model is None:
         return []
@@ -210,7 +264,7 @@ def cross_validate(content_dir: Path, lexicon: Lexicon) -> list[FoldScore]:
         held = [e for e in examples if e.set_name == name]
         model = train_model([e for e in examples if e.set_name != name], lexicon)
         fold = dataclasses.replace(lexicon, model=ModelSignal(model, *_thresholds(lexicon)))
-        scores.append(_fold_score(name, held, rules_only, fold))
+        scores.append(_fold_score(name, held, rules_only, fold, sets_dir / f"{name}.yml"))
     return scores
 
 
@@ -220,7 +274,7 @@ def _thresholds(lexicon: Lexicon) -> tuple[float, float]:
 
 
 def _fold_score(
-    name: str, held: list[LabelledExample], rules_only: Lexicon, fold: Lexicon
+    name: str, held: list[LabelledExample], rules_only: Lexicon, fold: Lexicon, path: Path
 ) -> FoldScore:
     crisis = [e for e in held if e.label == "crisis"]
     safe = [e for e in held if e.label == "none"]
@@ -235,7 +289,6 @@ def _fold_score(
         )
 
     rules, both = rates(rules_only), rates(fold)
-    path = ROOT / "tests" / "safety" / f"{name}.yml"
     found = _FIRST_RUN.search(" ".join(first_run_note(path))) if path.exists() else None
     return FoldScore(
         name,
@@ -299,34 +352,63 @@ def model_only_recall(content_dir: Path, lexicon: Lexicon) -> dict[str, tuple[fl
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print the figures for the labelled and held-out sets; exit 1 below the targets."""
+def main(argv: list[str] | None = None, rasa_token: str | None = None) -> int:
+    """Print the figures for the labelled, everyday and blind sets; exit 1 below the targets."""
     parser = argparse.ArgumentParser(prog="wegwijs safety report", description=__doc__)
     parser.add_argument("sets", nargs="*", type=Path, help="labelled YAML files")
-    parser.add_argument("--content", type=Path, default=ROOT / "content")
+    parser.add_argument("--content", type=Path, required=True, help="the content folder")
+    parser.add_argument("--sets-dir", type=Path, required=True, help="the labelled sets' folder")
     parser.add_argument(
         "--cv", action="store_true", help="leave-one-set-out figures of the learned model"
     )
+    parser.add_argument("--rasa-url", default=None, help="also screen with Rasa's parse")
     args = parser.parse_args(argv)
     lexicon, problems = load(args.content)
     if lexicon is None:
         print("\n".join(p.render() for p in problems), file=sys.stderr)
         return 1
     if args.cv:
-        scores = cross_validate(args.content, lexicon)
+        scores = cross_validate(args.content, lexicon, args.sets_dir)
         print(render_cv(scores) if scores else "no model: safety.yml has no `model:` section")
         alone = model_only_recall(args.content, lexicon)
         for name, (recall, false_crisis) in alone.items():
             print(f"  model alone {name}: recall {recall:.1%}, false crisis {false_crisis:.1%}")
         return 0 if scores else 1
+    paths = args.sets or [args.sets_dir / p for p in DEFAULT_SETS]
+    sets = {path: list(read_cases(path)) for path in paths if path.exists()}
+    parses: dict[str, NluResult] | None = None
+    if args.rasa_url:
+        parses = parse_all([c.text for cases in sets.values() for c in cases],
+                           args.rasa_url, rasa_token)
+        print(f"(with Rasa at {args.rasa_url}: {len(parses)} texts parsed)")
     ok = True
-    for path in args.sets or [p for p in DEFAULT_SETS if p.exists()]:
-        cases = list(read_cases(path))
-        score = evaluate(path.name, cases, lexicon)
+    summary = []
+    for path, cases in sets.items():
+        score = evaluate(path.name, cases, lexicon, parses)
         print(render(score, {c.id: c.text for c in cases}))
         print("\n".join(first_run_note(path)))
-        ok = ok and score.recall == 1.0 and score.false_positive_rate <= 0.03
+        summary.append(_summary_line(score))
+        ok = ok and score.recall == 1.0 if "blind" not in path.parts else ok
+        if path.name == "everyday.yml":
+            ok = ok and score.false_positive_rate <= FALSE_CRISIS_TARGET
+            ok = ok and score.check_rate <= CHECK_TARGET
+        elif "blind" not in path.parts:
+            ok = ok and score.false_positive_rate <= 0.03
+    print("\n== summary (" + ("with Rasa" if parses is not None else "without Rasa") + ")")
+    print("\n".join(summary))
     return 0 if ok else 1
+
+
+def _summary_line(score: Score) -> str:
+    crisis = sum(score.crisis_total.values())
+    parts = [f"{score.name:<20} crisis {crisis:>4} non-crisis {score.safe_total:>4}"]
+    if crisis:
+        parts.append(f"recall {score.recall:6.1%} crisis-or-check {score.crisis_or_check:6.1%}")
+    if score.safe_total:
+        parts.append(
+            f"false crisis {score.false_positive_rate:5.1%} check {score.check_rate:5.1%}"
+        )
+    return " | ".join(parts)
 
 
 if __name__ == "__main__":

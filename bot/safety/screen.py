@@ -33,8 +33,10 @@ from bot.safety.text import (
     within_one_edit,
 )
 
-Level = Literal["none", "check", "crisis"]
-RANK: Mapping[str, int] = MappingProxyType({"none": 0, "check": 1, "crisis": 2})
+# `care`: no danger, but a need the bot answers with care instead of an alarm (panic, a
+# physical complaint); it is only given when nothing else fires, and ranks as `none`.
+Level = Literal["none", "care", "check", "crisis"]
+RANK: Mapping[str, int] = MappingProxyType({"none": 0, "care": 0, "check": 1, "crisis": 2})
 LONG_TEXT = 2_000  # longer canonical texts are searched in windows around anchor words
 WINDOW_BEFORE = 20  # words a match can start before its anchor (optional elements), generous
 WINDOW_AFTER = 60  # words a match can extend after its anchor (gaps and phrases), generous
@@ -57,10 +59,13 @@ class Verdict:
     level: Level
     category: Category | None = None
     rule: str | None = None
+    care: str | None = None  # the kind of care (panic, physical) when level is `care`
 
 
 SAFE = Verdict("none")
 CHECK_FLOW = "safety_check"
+CARE_KINDS = ("panic", "physical")
+CARE_FLOWS = tuple(f"care_{kind}" for kind in CARE_KINDS)
 # The flows the safety layer starts: one reply flow per category, and the check question.
 SAFETY_FLOWS = (*(f"crisis_{category}" for category in Category), CHECK_FLOW)
 
@@ -86,6 +91,17 @@ class Harmless:
     id: str
     regex: re.Pattern[str]
     cap: Level = "none"
+    # a denial ("ik ben niet suïcidaal"): when no rule fires, the NLU and the model are not asked
+    final: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Care:
+    """A need for care without danger (panic, a physical complaint): its own calm reply."""
+
+    id: str
+    kind: str
+    regex: re.Pattern[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +221,21 @@ class ModelSignal:
 
 
 @dataclass(frozen=True, slots=True)
+class Heightened:
+    """Screening after a disclosure in the same conversation: lower thresholds, unclear is crisis.
+
+    `hours`: how long the heightened state lasts after the last disclosure;
+    `alert_minutes`: at most one priority alert per pupil in this window.
+    """
+
+    hours: float = 72.0
+    alert_minutes: float = 30.0
+    model_check_threshold: float = 0.6
+    nlu_check_threshold: float = 0.35
+    ambiguous: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     """The compiled, immutable safety lexicon and the help lines."""
 
@@ -223,6 +254,8 @@ class Lexicon:
     )
     helplines: tuple[Helpline, ...] = ()
     helplines_intro: str = ""
+    care: tuple[Care, ...] = ()
+    heightened: Heightened = field(default_factory=lambda: Heightened())
     concepts: Mapping[str, Concept] = field(default_factory=dict)
     net: tuple[NetRule, ...] = ()
     frames: tuple[Frame, ...] = ()
@@ -261,14 +294,63 @@ class Lexicon:
         return next((h for h in self.helplines if h.id == line_id), None)
 
 
-def screen(text: str, lexicon: Lexicon, nlu: NluResult | None = None) -> Verdict:
-    """Screen one pupil text: `crisis`, `check` (ask gently) or `none`."""
+def screen(
+    text: str, lexicon: Lexicon, nlu: NluResult | None = None, *, heightened: bool = False
+) -> Verdict:
+    """Screen one pupil text: `crisis`, `check` (ask gently), `care` or `none`.
+
+    `heightened` after a disclosure in this conversation: a check becomes a crisis, lines that
+    are only unclear after a disclosure ("het heeft allemaal geen zin meer") get the check, and
+    the model and the NLU raise at lower thresholds.
+    """
+    found = _screen(text, lexicon, nlu)
+    if heightened:
+        found = _heighten(found, text, lexicon, nlu)
+    if found.level == "none":
+        return _with_care(found, text, lexicon)
+    return found
+
+
+def _heighten(found: Verdict, text: str, lexicon: Lexicon, nlu: NluResult | None) -> Verdict:
+    if found.level == "crisis":
+        return found
+    if found.level == "check":
+        return Verdict("crisis", found.category or Category.SUICIDE_SELF_HARM, found.rule)
+    rules = lexicon.heightened
+    variants = lexicon.normaliser.variants(text)
+    if any(h.final and h.regex.search(t.text()[0]) for t in variants for h in lexicon.harmless):
+        return found
+    if any(rx.search(t.text()[0]) for t in variants for rx in rules.ambiguous):
+        return Verdict("check", Category.SUICIDE_SELF_HARM, "heightened:ambiguous")
+    if nlu is not None and nlu.score(lexicon.nlu.intent) >= rules.nlu_check_threshold:
+        return Verdict("check", lexicon.nlu.category, "heightened:nlu")
+    if lexicon.model is not None:
+        prediction = lexicon.model.model.predict(variants[0].words)
+        if prediction.category is not None and prediction.score >= rules.model_check_threshold:
+            return Verdict("check", Category(prediction.category), "heightened:model")
+    return found
+
+
+def _with_care(found: Verdict, text: str, lexicon: Lexicon) -> Verdict:
+    for tokens in lexicon.normaliser.variants(text):
+        joined = tokens.text()[0]
+        for care in lexicon.care:
+            if care.regex.search(joined):
+                return Verdict("care", None, f"care:{care.id}", care.kind)
+    return found
+
+
+def _screen(text: str, lexicon: Lexicon, nlu: NluResult | None = None) -> Verdict:
     found = SAFE
     variants = lexicon.normaliser.variants(text)
     for i, tokens in enumerate(variants):
         # the concept net reads the text as typed: glued-word splits are for the precise rules
         found = _stronger(found, _screen_tokens(tokens, lexicon, net=i == 0), lexicon.priority)
     if found.level == "crisis" or (nlu is None and lexicon.model is None):
+        return found
+    if found.level == "none" and any(
+        h.final and h.regex.search(t.text()[0]) for t in variants for h in lexicon.harmless
+    ):
         return found
 
     def harmless_seen() -> bool:
@@ -644,14 +726,18 @@ BUILTINS: Mapping[str, Builtin] = MappingProxyType(
 
 __all__ = [
     "BUILTINS",
+    "CARE_FLOWS",
+    "CARE_KINDS",
     "RANK",
     "SAFE",
     "WORD",
+    "Care",
     "Category",
     "Concept",
     "Context",
     "Frame",
     "Harmless",
+    "Heightened",
     "Helpline",
     "Level",
     "Lexicon",

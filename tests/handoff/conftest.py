@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import app as bootstrap
 from bot.app import App, build, content_or_fail
 from bot.delivery.outbox import Dispatcher
 from bot.flows.model import Content
@@ -46,15 +45,10 @@ def loaded_content(content_dir: Path) -> Content:
     return content_or_fail(content_dir)
 
 
-@pytest.fixture(autouse=True)
-def _cached_content(monkeypatch: pytest.MonkeyPatch, loaded_content: Content) -> None:
-    monkeypatch.setattr(bootstrap, "content_or_fail", lambda _dir: loaded_content)
-
-
 @pytest.fixture
-async def happ(handoff_env: dict[str, str]) -> AsyncIterator[App]:
+async def happ(handoff_env: dict[str, str], loaded_content: Content) -> AsyncIterator[App]:
     """The application, its clock at a Wednesday morning (office hours)."""
-    app = await build(Settings.from_env(handoff_env))
+    app = await build(Settings.from_env(handoff_env), content=loaded_content)
     app.handoff.clock = lambda: OFFICE_TIME
     try:
         yield app

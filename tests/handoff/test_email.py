@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 
 from bot.app import App, build
 from bot.errors import DeliveryRejected, RetryLater
+from bot.flows.model import Content
 from bot.handoff.routing import SmtpConfig
 from bot.infra.smtp import SmtpSender
 from bot.settings import Settings
@@ -50,13 +51,16 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 @pytest.fixture
 async def mail_app(
-    handoff_env: dict[str, str], smtp: tuple[Inbox, int], tmp_path: Path
+    handoff_env: dict[str, str],
+    smtp: tuple[Inbox, int],
+    tmp_path: Path,
+    loaded_content: Content,
 ) -> AsyncIterator[App]:
     env = {
         **handoff_env,
         "WEGWIJS_NETWORKS_CONFIG": str(networks_config(tmp_path / "mail.yml", smtp_port=smtp[1])),
     }
-    app = await build(Settings.from_env(env))
+    app = await build(Settings.from_env(env), content=loaded_content)
     app.handoff.clock = lambda: OFFICE_TIME
     try:
         yield app

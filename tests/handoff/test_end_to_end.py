@@ -15,6 +15,7 @@ import pytest
 
 from bot.app import App, build
 from bot.channels.telegram import serve
+from bot.flows.model import Content
 from bot.settings import Settings
 from tests.handoff.support import SARA, STRANGER, networks_config
 from tests.support.fake_bot_api import FakeBotApi
@@ -37,15 +38,15 @@ def api() -> Iterator[FakeBotApi]:
 class RunningBot:
     """`wegwijs run` in this process, against the fake server; can be restarted."""
 
-    def __init__(self, api: FakeBotApi, env: dict[str, str]) -> None:
-        self.api, self.env = api, env
+    def __init__(self, api: FakeBotApi, env: dict[str, str], content: Content) -> None:
+        self.api, self.env, self.content = api, env, content
         self.app: App | None = None
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> RunningBot:
         settings = Settings.from_env(self.env)
-        self.app = await build(settings)
+        self.app = await build(settings, content=self.content)
         self._stop = asyncio.Event()
         polls = len(self.api.calls_of("getUpdates"))
         self._task = asyncio.create_task(
@@ -70,7 +71,9 @@ class RunningBot:
 
 
 @pytest.fixture
-async def bot(api: FakeBotApi, tmp_path: Path, content_dir: Path) -> AsyncIterator[RunningBot]:
+async def bot(
+    api: FakeBotApi, tmp_path: Path, content_dir: Path, loaded_content: Content
+) -> AsyncIterator[RunningBot]:
     env = {
         **api.env(),
         "WEGWIJS_DATA_DIR": str(tmp_path / "data"),
@@ -80,7 +83,7 @@ async def bot(api: FakeBotApi, tmp_path: Path, content_dir: Path) -> AsyncIterat
         "WEGWIJS_NETWORKS_CONFIG": str(networks_config(tmp_path / "networks.yml")),
         "WEGWIJS_TELEGRAM_RATE_LIMIT": "off",
     }
-    running = await RunningBot(api, env).start()
+    running = await RunningBot(api, env, loaded_content).start()
     try:
         yield running
     finally:

@@ -116,7 +116,7 @@ async def test_urgent_case_is_notified_before_waiting_normal_cases(
 
 async def _restarted(env: dict[str, str], old: App) -> App:
     await old.close()
-    app = await build(Settings.from_env(env))
+    app = await build(Settings.from_env(env), content=old.content)
     app.handoff.clock = lambda: OFFICE_TIME
     return app
 

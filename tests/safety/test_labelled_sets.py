@@ -7,7 +7,7 @@ import pytest
 from bot.safety.lexicon import read_examples
 from bot.safety.report import Case, Score, evaluate, first_run_note, main, read_cases
 from bot.safety.screen import Lexicon
-from tests.safety.conftest import SETS_DIR
+from tests.safety.conftest import CONTENT_DIR, SETS_DIR
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,9 @@ def test_each_miner_statement_gets_a_fitting_referral(labelled: Score) -> None:
 
 
 def test_the_report_command_prints_the_figures(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([str(SETS_DIR / "labelled.yml")])
+    code = main(
+        [str(SETS_DIR / "labelled.yml"), "--content", str(CONTENT_DIR), "--sets-dir", str(SETS_DIR)]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "recall all crisis: 100.0%" in out
@@ -123,7 +125,8 @@ def test_red_team_sets_keep_their_first_run_figures_in_the_header() -> None:
 def test_the_report_keeps_the_first_untuned_held_out_figures_visible(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    main([str(SETS_DIR / "heldout.yml"), str(SETS_DIR / "heldout2.yml")])
+    sets = [str(SETS_DIR / "heldout.yml"), str(SETS_DIR / "heldout2.yml")]
+    main([*sets, "--content", str(CONTENT_DIR), "--sets-dir", str(SETS_DIR)])
     out = capsys.readouterr().out
     assert out.count("FIRST RUN") == 2
     assert "NO LONGER INDEPENDENT" in out

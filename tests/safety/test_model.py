@@ -70,8 +70,11 @@ def test_the_examples_file_holds_every_labelled_set_message_under_its_set() -> N
     assert problems == []
     have = {(e.set_name, e.text, e.label) for e in examples}
     for path in sorted(SETS_DIR.glob("*.yml")):
+        if path.name == "everyday.yml":
+            continue  # a precision yardstick written blind: never a training set
         for case in read_cases(path):
             label = case.expect.removeprefix("miner:")
+            label = "none" if label == "care" else label  # care is "not a crisis" to the model
             assert (path.stem, case.text, label) in have, (path.name, case.id)
 
 
@@ -158,7 +161,7 @@ def test_leave_one_set_out_figures_do_not_regress(lexicon: Lexicon) -> None:
     assert len(alone) == 9
     assert sum(r for r, _ in alone.values()) / len(alone) >= 0.37, alone
     assert min(r for r, _ in alone.values()) >= 0.24, alone
-    scores = cross_validate(CONTENT_DIR, lexicon)
+    scores = cross_validate(CONTENT_DIR, lexicon, SETS_DIR)
     mean_false = sum(s.model_false_crisis for s in scores) / len(scores)
     assert mean_false <= 0.03, [(s.name, s.model_false_crisis) for s in scores]
     assert max(s.model_false_crisis for s in scores) <= 0.10
@@ -169,7 +172,7 @@ def test_leave_one_set_out_figures_do_not_regress(lexicon: Lexicon) -> None:
 def test_the_report_command_prints_the_cross_validation_table(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["--cv"]) == 0
+    assert main(["--cv", "--content", str(CONTENT_DIR), "--sets-dir", str(SETS_DIR)]) == 0
     out = capsys.readouterr().out
     assert "Leave-one-set-out" in out and "redteam4" in out and "model alone" in out
 

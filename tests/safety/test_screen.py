@@ -71,7 +71,7 @@ def test_writing_variants_of_a_suicide_wish_are_recognised(lexicon: Lexicon, tex
     ],
 )
 def test_everyday_exaggeration_is_not_a_crisis(lexicon: Lexicon, text: str) -> None:
-    assert screen(text, lexicon).level == "none"
+    assert screen(text, lexicon).level in ("none", "care")  # care: a calm answer, no alarm
 
 
 def test_a_crisis_after_a_hyperbole_in_the_same_message_still_counts(lexicon: Lexicon) -> None:
