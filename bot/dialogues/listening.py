@@ -31,6 +31,11 @@ class Figures:
     repeated_blocks: int = 0
     hijacks: int = 0
     long_turns: int = 0
+    acknowledged: int = 0  # a statement the bot could not place, acknowledged
+    unanswered: int = 0  # a question nobody wrote an answer to ("Dat weet ik niet zeker")
+    clarified: int = 0  # the question's own text said what it needs
+    bank_answers: int = 0
+    switch_offers: int = 0
 
 
 def measure(results: Sequence[DialogueResult]) -> Figures:
@@ -47,6 +52,11 @@ def measure(results: Sequence[DialogueResult]) -> Figures:
             figures.hijacks += "hijack" in record.notes
             figures.asked_again += asked_known(record)
             figures.long_turns += len(record.messages) > MAX_MESSAGES
+            figures.acknowledged += "acknowledged" in record.notes
+            figures.unanswered += "unanswered_question" in record.notes
+            figures.clarified += "clarified" in record.notes
+            figures.bank_answers += "question_answered" in record.notes
+            figures.switch_offers += "switch_offered" in record.notes
             for message in record.messages:
                 text = message.text.strip()
                 if len(text) < MIN_BLOCK or text.endswith("?") or message.buttons:

@@ -64,13 +64,22 @@ class Failure:
         head = (f"{self.dialogue.file}:{turn.line or self.dialogue.line}: dialogue "
                 f"'{self.dialogue.name}', turn {self.turn_index + 1}")
         lines = [head, *(f"  - {p}" for p in self.problems), "  conversation up to here:"]
-        for record in self.records:
-            lines.append(f"    pupil: {record.turn.shown}")
-            for message in record.messages:
-                lines.append(f"    bot:   {message.text}")
-                if message.buttons:
-                    lines.append("           " + " ".join(f"[{b.title}]" for b in message.buttons))
+        lines += transcript(self.records)
         return "\n".join(lines)
+
+
+def transcript(records: Sequence[TurnRecord], notes: bool = False) -> list[str]:
+    """The conversation as lines: pupil, bot, buttons (and what the engine noticed)."""
+    lines: list[str] = []
+    for record in records:
+        lines.append(f"    pupil: {record.turn.shown}")
+        if notes and record.notes:
+            lines.append(f"           ({', '.join(record.notes)})")
+        for message in record.messages:
+            lines.append(f"    bot:   {message.text}")
+            if message.buttons:
+                lines.append("           " + " ".join(f"[{b.title}]" for b in message.buttons))
+    return lines
 
 
 @dataclass(slots=True)

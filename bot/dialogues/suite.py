@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.app import App, build
 from bot.dialogues.listening import Figures, measure
-from bot.dialogues.runner import DialogueResult, Runner
+from bot.dialogues.runner import DialogueResult, Runner, transcript
 from bot.dialogues.spec import load_dialogues
 from bot.flows.problems import Problem
 from bot.flows.state import State
@@ -63,13 +63,17 @@ def _state_reader(app: App) -> Callable[[str], Awaitable[State]]:
 
 
 def report(results: Sequence[DialogueResult], problems: Sequence[Problem],
-           figures: bool = False) -> tuple[str, bool]:
+           figures: bool = False, show: bool = False) -> tuple[str, bool]:
     """The text report and whether everything passed."""
     if problems:
         text = "\n".join(p.render() for p in problems)
         summary = f"{len(problems)} problem(s) in the dialogue files: nothing was run."
         return f"{text}\n\n{summary}", False
     lines = [r.failure.render() + "\n" for r in results if r.failure is not None]
+    if show:
+        for result in results:
+            lines += [f"{result.dialogue.file}:{result.dialogue.line}: {result.dialogue.name}",
+                      *transcript(result.records, notes=True), ""]
     failed = sum(r.failure is not None for r in results)
     skipped = sum(r.skipped for r in results)
     passed = len(results) - failed - skipped
@@ -84,11 +88,18 @@ def report(results: Sequence[DialogueResult], problems: Sequence[Problem],
 
 def render_figures(figures: Figures) -> str:
     """The listening figures of a set of conversations, one per line."""
-    share = figures.not_understood / figures.turns if figures.turns else 0.0
+    def share(count: int) -> str:
+        return f"{count} ({count / figures.turns:.1%})" if figures.turns else "0"
+
     return "\n".join([
         "listening figures:",
         f"  pupil turns: {figures.turns} in {figures.dialogues} conversations",
-        f"  answered 'not understood': {figures.not_understood} ({share:.1%})",
+        f"  answered 'not understood': {share(figures.not_understood)}",
+        f"  a statement only acknowledged: {share(figures.acknowledged)}",
+        f"  a question answered 'I do not know' (with a person): {share(figures.unanswered)}",
+        f"  the question said what it needs: {share(figures.clarified)}",
+        f"  a question answered from the question bank: {share(figures.bank_answers)}",
+        f"  a new topic offered: {share(figures.switch_offers)}",
         f"  a known slot asked again: {figures.asked_again}",
         f"  a block of messages repeated: {figures.repeated_blocks}",
         f"  a topic hijacked a waiting question: {figures.hijacks}",

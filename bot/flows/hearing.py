@@ -22,6 +22,8 @@ QUIT_INTENTS = frozenset({"want_to_quit_school", "want_to_work"})
 STAYING_INTENT = "school_struggles"
 GOODBYE_INTENT = "goodbye"
 FEELING_DOWN = "feeling_down"
+SURE_TOPIC = 0.9
+FACT_WORDS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,7 @@ class Reading:
     adult: str | None = None
     global_flow: str | None = None
     topic_flow: str | None = None
+    topic_sure: bool = False  # said in words, or the NLU is very sure: may be offered mid-question
     reflection: Cue | None = None
     reflection_words: Cue | None = None  # a reflection heard in the words themselves
     small_talk: Cue | None = None
@@ -42,27 +45,69 @@ class Reading:
     bank: BankAnswer | None = None
 
 
-def read(content: Content, spec: StepSpec | None, text: str, nlu: NluResult | None) -> Reading:
-    """Read one free-text message."""
+def read(content: Content, spec: StepSpec | None, text: str, nlu: NluResult | None,
+         context: str = "", last_answer: str = "") -> Reading:
+    """Read one free-text message. `context` is what the talk was about (the pupil's last
+    answered question): a follow-up ("en hoeveel kost da?") is looked up with it."""
     norm = normalize(text)
     listening = content.listening
-    confidence = content.patterns.confidence
-    reflection = listening.reflection(norm, nlu, confidence)
-    small_talk = listening.small_talk(norm, nlu, confidence)
+    patterns = content.patterns
+    question = listening.is_question(norm, text)
+    facts = _facts(content, spec, text, norm, nlu)
+    # Only a fact ("5e jaar", "ik ben 16"): no feeling or topic is read into it.
+    only_facts = bool(facts) and len(norm.split()) <= FACT_WORDS
+    staying = listening.says_not_quitting(norm)
+    words = _unless_staying(listening.reflection(norm, None, 1.0), staying)
+    # The NLU's topic is a reason to reflect only when it is sure and the message is no question.
+    by_intent = None if question or only_facts else listening.reflection(
+        norm, nlu, patterns.topic_confidence)
+    reflection = None if only_facts else _unless_staying(by_intent, staying) or words
+    topic = None if only_facts else _topic_flow(content, text, norm, nlu, reflection)
     return Reading(
         norm=norm,
-        facts=_facts(content, spec, text, norm, nlu),
+        facts=facts,
         adult=listening.adult(norm),
         global_flow=_global_flow(content, norm, nlu),
-        topic_flow=_topic_flow(content, text, norm, nlu, reflection),
+        topic_flow=topic,
+        topic_sure=topic is not None and (
+            _topic_of(content, words) == topic
+            or (nlu is not None and nlu.confidence >= SURE_TOPIC)),
         reflection=reflection,
-        reflection_words=listening.reflection(norm, None, confidence),
-        small_talk=small_talk,
-        question=listening.is_question(norm, text),
+        reflection_words=words,
+        small_talk=listening.small_talk(norm, nlu, patterns.confidence),
+        question=question,
         complaint=listening.already_said.heard(norm, None, 1.0),
         repeat=listening.asks_repeat(norm),
-        bank=content.questions.answer(text) if content.questions is not None else None,
+        bank=_bank(content, text, question, context, last_answer),
     )
+
+
+def _bank(content: Content, text: str, question: bool, context: str,
+          last_answer: str) -> BankAnswer | None:
+    """The bank's answer; a follow-up question is looked up with its context, but never gets
+    the answer it just had again."""
+    if content.questions is None:
+        return None
+    found = content.questions.answer(text)
+    if found is None and question and context:
+        found = content.questions.answer(f"{text} {context}")
+        if found is not None and found.id == last_answer:
+            return None
+    return found
+
+
+def _unless_staying(cue: Cue | None, staying: bool) -> Cue | None:
+    """A pupil who says they want to stay is not told they think about quitting."""
+    if cue is not None and staying and cue.intents & QUIT_INTENTS:
+        return None
+    return cue
+
+
+def _topic_of(content: Content, cue: Cue | None) -> str | None:
+    if cue is None:
+        return None
+    intent = next((i for i in sorted(cue.intents) if i in content.patterns.topics), None)
+    return content.patterns.topics.get(intent) if intent else None
 
 
 def corrected(content: Content, text: str, nlu: NluResult | None) -> NluResult | None:

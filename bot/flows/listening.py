@@ -28,6 +28,7 @@ class Cue:
     intents: frozenset[str] = frozenset()
     say: tuple[str, ...] = ()
     ends: bool = False
+    fills: Mapping[str, str] = field(default_factory=dict)  # slots this cue answers
 
     def heard(self, norm: str, nlu: NluResult | None, confidence: float) -> bool:
         """True when the normalised message names this cue, or the NLU says so."""
@@ -66,6 +67,7 @@ class Listening:
     teacher_match: tuple[str, ...] = ()
     adult_noted: str = ""
     adult_flow: str = "adult"
+    adult_topics: frozenset[str] = frozenset()  # topic flows also offered to adults
     not_quitting: tuple[str, ...] = ()
     already_said: Cue = field(default_factory=lambda: Cue("already_said"))
     repeat: tuple[str, ...] = ()
@@ -97,9 +99,10 @@ class Listening:
                     None)
 
     def small_talk(self, norm: str, nlu: NluResult | None, confidence: float) -> Cue | None:
-        """A small-talk cue, only when the message is little more than the small talk."""
+        """A small-talk cue, only when the message is little more than the small talk, or
+        starts with it ("merci, ik zal het doorgeven")."""
         for cue in self.smalltalk:
-            if any(_short_match(norm, phrase) for phrase in cue.phrases):
+            if any(_short_match(norm, phrase) or _starts(norm, phrase) for phrase in cue.phrases):
                 return cue
             if nlu is not None and nlu.intent in cue.intents and nlu.confidence >= confidence \
                     and len(norm.split()) <= SMALL_TALK_WORDS:
@@ -128,6 +131,15 @@ _ORDINAL = re.compile(r"(?<![\d])([1-7])\s?(?:ste|de|e|st|d)(?![a-z])")
 
 def _has(norm: str, phrase: str) -> bool:
     return bool(phrase) and f" {phrase} " in f" {norm} "
+
+
+def _starts(norm: str, phrase: str) -> bool:
+    """The message opens with the phrase, followed by more (at least two more words)."""
+    return len(phrase.split()) >= 1 and f"{norm} ".startswith(f"{phrase} ") and len(
+        norm.split()) >= len(phrase.split()) + 2 and len(phrase) >= MIN_OPENING
+
+
+MIN_OPENING = 4  # "ok", "k" or "top" opening a sentence is no small talk; "merci" is
 
 
 def _short_match(norm: str, phrase: str) -> bool:

@@ -36,6 +36,7 @@ def load_listening(content_dir: Path) -> tuple[Listening, list[Problem]]:
         teacher_match=reader.phrases(adults.get("teacher_match"), ("adults", "teacher_match")),
         adult_noted=str(adults.get("noted") or ""),
         adult_flow=str(adults.get("flow") or "adult"),
+        adult_topics=frozenset(str(f) for f in adults.get("topics") or ()),
         not_quitting=reader.phrases(reader.mapping(data, "not_quitting").get("match"),
                                     ("not_quitting", "match")),
         already_said=reader.cue("already_said", reader.mapping(data, "already_said"),
@@ -104,6 +105,7 @@ class _Reader:
             frozenset(str(i) for i in raw.get("intents") or ()),
             self.texts(raw.get("say"), (*path, "say")),
             bool(raw.get("ends")),
+            {str(k): str(v) for k, v in self.mapping(raw, "fills").items()},
         )
 
     def cues(self, data: Mapping[str, Any], key: str) -> tuple[Cue, ...]:

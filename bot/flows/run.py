@@ -67,6 +67,9 @@ class Run:
         self.memory: dict[str, Any] = {k: v for k, v in state.memory.items()}
         self.notes: list[str] = []
         self._repeated: list[str] = []  # facts not told again this turn (offered "again")
+        # slots the pupil's message filled this turn (in passing): their questions are skipped
+        # even where a flow asks them again each time
+        self.fresh: set[str] = set()
 
     def outcome(self) -> Outcome:
         self._offer_again()
@@ -207,7 +210,7 @@ class Run:
         frame = self.stack[-1] if self.stack else None
         spec = self._step(frame) if frame else None
         if spec is not None and spec.kind == "ask" and frame is not None:
-            self.emit_question(frame.flow, spec)
+            self.emit_question(frame.flow, spec, again=True)
         elif idle_menu:
             self._place_effects()  # (emit_question does it for a question)
             self.messages.append(
@@ -231,7 +234,8 @@ class Run:
                 self.stack.pop()
                 continue
             if spec.kind == "ask":
-                if spec.collect and self.known(spec.collect, again=spec.ask_again):
+                if spec.collect and (spec.collect in self.fresh
+                                     or self.known(spec.collect, again=spec.ask_again)):
                     self.go_next(spec)
                     continue
                 self.emit_question(frame.flow, spec)
@@ -347,13 +351,14 @@ class Run:
 
     # --- output -------------------------------------------------------------------------
 
-    def emit_question(self, flow: str, spec: StepSpec) -> None:
+    def emit_question(self, flow: str, spec: StepSpec, again: bool = False) -> None:
+        """Ask a step's question; asked again, only the question itself (not its lead-in)."""
         self._offer_again()
         self._place_effects()
         if spec.collect and self.known(spec.collect, again=True):
             self.notes.append("asked_known")
         texts = [fill(t, self.slots) for t in spec.texts] or [""]
-        for text in texts[:-1]:
+        for text in [] if again else texts[:-1]:
             self.say(text)
         self.messages.append(Message(texts[-1], self._buttons_for(spec, flow)))
 

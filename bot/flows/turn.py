@@ -32,6 +32,9 @@ from bot.flows.text import fill, normalize
 
 NOTED_KEYS = ("age", "place", "school_grade", "left_school")
 GREETING = "hello"
+ANSWERED = "answered"  # memory: the id of the bank's last answer
+ASKED = "asked"  # memory: the pupil's last question the bank answered (encrypted with the state)
+MAX_CONTEXT = 200
 STATEMENT_WORDS = 3  # a message of this many words or more is a statement, not noise
 
 
@@ -49,7 +52,8 @@ def respond(run: Run, text: str, nlu: NluResult | None) -> None:
     spec = run._step(waiting) if waiting else None
     asking = spec if spec is not None and spec.kind == "ask" else None
     nlu = hearing.corrected(run.content, text, nlu)
-    reading = hearing.read(run.content, asking, text, nlu)
+    reading = hearing.read(run.content, asking, text, nlu, _context(run),
+                           str(run.memory.get(ANSWERED, "")))
     if _adult(run, reading):
         return
     if asking is not None and _answer(run, asking, reading, text, nlu, strict=True):
@@ -58,14 +62,17 @@ def respond(run: Run, text: str, nlu: NluResult | None) -> None:
         run.interrupt(reading.global_flow)
         return
     noted = _note_facts(run, asking, reading)
+    _fill_from_cue(run, reading)
     if _repair(run, asking, reading):
         return
     if reading.bank is not None:
+        run.memory[ASKED] = text[:MAX_CONTEXT]
+        run.memory[ANSWERED] = reading.bank.id
         _bank_answer(run, reading.bank)
         return
     if asking is not None and _answer(run, asking, reading, text, nlu, strict=False):
         return
-    if reading.topic_flow and _topic(run, asking, reading):
+    if reading.topic_flow and _topic(run, asking, reading, text, nlu):
         return
     if reading.small_talk is not None:
         _small_talk(run, reading.small_talk)
@@ -129,13 +136,27 @@ def _answer(run: Run, spec: StepSpec, reading: Reading, text: str, nlu: NluResul
     return True
 
 
+def _fill_from_cue(run: Run, reading: Reading) -> None:
+    """What the message's topic already answers ("ze pesten mij": what weighs most is
+    bullying): those questions are not asked this turn."""
+    cue = reading.reflection
+    for name, value in (cue.fills.items() if cue is not None else ()):
+        if run.slots.get(name) is None or name not in run.content.listening.remembered:
+            run.slots[name] = value
+            run.fresh.add(name)
+
+
 def _note_facts(run: Run, spec: StepSpec | None, reading: Reading) -> bool:
-    """Remember what the pupil told about themselves in passing; say it back briefly."""
+    """Remember what the pupil told about themselves in passing; say it back briefly (not to
+    an adult: the facts are about the young person)."""
     new = {k: v for k, v in reading.facts.items() if run.slots.get(k) != v}
     if not new:
         return False
     run.slots.update(new)
+    run.fresh.update(new)
     run.notes.append("noted")
+    if run.slots.get("adult_role"):
+        return True
     noted = run.content.listening.noted
     values = {**run.slots, **new}
     if new.get("school_grade") == "left":
@@ -163,6 +184,19 @@ def _repair(run: Run, spec: StepSpec | None, reading: Reading) -> bool:
     return False
 
 
+def _context(run: Run) -> str:
+    """What the talk is about, for a follow-up question: the last question the bank answered,
+    else the title of the flow the pupil is in."""
+    asked = run.memory.get(ASKED)
+    if isinstance(asked, str) and asked:
+        return asked
+    frame = run.stack[-1] if run.stack else None
+    if frame is None or frame.flow == run.patterns.menu_flow:
+        return ""
+    flow = run.content.flows.get(frame.flow)
+    return flow.title if flow is not None else ""
+
+
 def _bank_answer(run: Run, answer: BankAnswer) -> None:
     """Answer the pupil's question first; then the conversation goes on where it was."""
     run.notes.append("question_answered")
@@ -175,19 +209,26 @@ def _bank_answer(run: Run, answer: BankAnswer) -> None:
     _back_to_question(run)
 
 
-def _topic(run: Run, spec: StepSpec | None, reading: Reading) -> bool:
-    """Start a topic when the bot is idle or at its menu; otherwise offer it."""
+def _topic(run: Run, spec: StepSpec | None, reading: Reading, text: str,
+           nlu: NluResult | None) -> bool:
+    """Start a topic when the bot is idle or at its menu; otherwise offer it, when the pupil
+    said it in words or the NLU is very sure."""
     flow = reading.topic_flow or ""
+    listening = run.content.listening
     if flow not in run.content.flows:
         return False
+    if run.slots.get("adult_role") and flow not in listening.adult_topics:
+        return False  # the pupil's flows are not for an adult
     at_menu = not run.stack or run.stack[-1].flow == run.patterns.menu_flow
     if spec is None or at_menu:
         _reflect(run, reading.reflection)
         run.begin(flow, replace_all=True)
+        _carry(run, reading, text, nlu)
         return True
     if any(frame.flow == flow for frame in run.stack):
         return False  # already talking about it: the question stays
-    listening = run.content.listening
+    if not reading.topic_sure:
+        return False
     label = listening.labels.get(flow, run.content.flows[flow].title.lower())
     _reflect(run, reading.reflection)
     run.notes.append("switch_offered")
@@ -197,6 +238,22 @@ def _topic(run: Run, spec: StepSpec | None, reading: Reading) -> bool:
          Button(listening.switch_no, f"{GLOBAL_PREFIX}stay:")),
     ))
     return True
+
+
+def _carry(run: Run, reading: Reading, text: str, nlu: NluResult | None) -> None:
+    """The message that started a topic may already answer its first question ("ni goe"
+    starts how you feel, and answers "Hoe gaat het met je?")."""
+    frame = run.stack[-1] if run.stack else None
+    spec = run._step(frame) if frame else None
+    if spec is None or spec.kind != "ask":
+        return
+    found = answers.interpret(run.content, spec, text, nlu, True)
+    if found is None or found.value == SKIPPED or run.effects:
+        return
+    run.slots.update(found.slots)
+    run.notes.append("carried")
+    run.messages.pop()  # the question it answers is not shown
+    run.answer(spec, found.value)
 
 
 def _small_talk(run: Run, cue: Cue) -> None:
