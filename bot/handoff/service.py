@@ -1,5 +1,9 @@
 """Handoff to a human counsellor: cases, consent, routing, notifications, live relay, erasure.
 
+Over 400 lines on purpose, for now: the use cases here share the case life cycle below and
+one class, built by inheritance over cases.py and desk.py; splitting this file before that
+chain becomes composition (issue 13, item 1) would only spread one class over more files.
+
 A case lives like this:
 
     pending ──claim──> claimed ──pupil /stop──> ended ──close (outcome)──> closed
