@@ -92,8 +92,3 @@ class NluProject:
     def model_for(self, fingerprint: str) -> Path:
         """The model file that training inputs with this fingerprint produce."""
         return self.models_dir / f"{MODEL_PREFIX}{fingerprint}.tar.gz"
-
-    def current_model(self) -> Path | None:
-        """The model for the current training inputs, if it has been trained."""
-        model = self.model_for(self.fingerprint())
-        return model if model.exists() else None
