@@ -303,21 +303,23 @@ def screen(
     are only unclear after a disclosure ("het heeft allemaal geen zin meer") get the check, and
     the model and the NLU raise at lower thresholds.
     """
-    found = _screen(text, lexicon, nlu)
+    variants = lexicon.normaliser.variants(text)
+    found = _screen(variants, lexicon, nlu)
     if heightened:
-        found = _heighten(found, text, lexicon, nlu)
-    if found.level == "none":
-        return _with_care(found, text, lexicon)
+        found = _heighten(found, variants, lexicon, nlu)
+    if found.level == "none" and lexicon.care:
+        return _with_care(found, variants, lexicon)
     return found
 
 
-def _heighten(found: Verdict, text: str, lexicon: Lexicon, nlu: NluResult | None) -> Verdict:
+def _heighten(
+    found: Verdict, variants: list[Tokens], lexicon: Lexicon, nlu: NluResult | None
+) -> Verdict:
     if found.level == "crisis":
         return found
     if found.level == "check":
         return Verdict("crisis", found.category or Category.SUICIDE_SELF_HARM, found.rule)
     rules = lexicon.heightened
-    variants = lexicon.normaliser.variants(text)
     if any(h.final and h.regex.search(t.text()[0]) for t in variants for h in lexicon.harmless):
         return found
     if any(rx.search(t.text()[0]) for t in variants for rx in rules.ambiguous):
@@ -331,8 +333,8 @@ def _heighten(found: Verdict, text: str, lexicon: Lexicon, nlu: NluResult | None
     return found
 
 
-def _with_care(found: Verdict, text: str, lexicon: Lexicon) -> Verdict:
-    for tokens in lexicon.normaliser.variants(text):
+def _with_care(found: Verdict, variants: list[Tokens], lexicon: Lexicon) -> Verdict:
+    for tokens in variants:
         joined = tokens.text()[0]
         for care in lexicon.care:
             if care.regex.search(joined):
@@ -340,9 +342,8 @@ def _with_care(found: Verdict, text: str, lexicon: Lexicon) -> Verdict:
     return found
 
 
-def _screen(text: str, lexicon: Lexicon, nlu: NluResult | None = None) -> Verdict:
+def _screen(variants: list[Tokens], lexicon: Lexicon, nlu: NluResult | None = None) -> Verdict:
     found = SAFE
-    variants = lexicon.normaliser.variants(text)
     for i, tokens in enumerate(variants):
         # the concept net reads the text as typed: glued-word splits are for the precise rules
         found = _stronger(found, _screen_tokens(tokens, lexicon, net=i == 0), lexicon.priority)
