@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.flows import quality, values
 from bot.flows.answers import SKIPPED
 from bot.flows.engine import GLOBAL_PREFIX, button_payload
+from bot.flows.messages import ENGLISH, Messages
 from bot.flows.model import END, Content, FlowSpec, StepSpec
 from bot.flows.nlu import INTENTS
 from bot.flows.problems import Problem, Severity
@@ -339,7 +340,9 @@ def _missing_flows(content: Content, required: Collection[str]) -> Iterator[Prob
 _STAGE_ORDER = {"syntax": 0, "schema": 1, "content": 2}
 
 
-def report(problems: list[Problem], content_dir: Path) -> str:
+def report(
+    problems: list[Problem], content_dir: Path, messages: Messages = ENGLISH
+) -> str:
     """The full report: syntax errors first, then schema errors, the rest, then warnings."""
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
@@ -347,13 +350,15 @@ def report(problems: list[Problem], content_dir: Path) -> str:
         problems,
         key=lambda p: (p.severity != "error", _STAGE_ORDER[p.stage], p.file, p.line or 0),
     )
-    lines = [p.render() for p in ordered]
+    lines = [p.render(messages) for p in ordered]
     if any(p.stage != "content" for p in errors):
-        lines.append(
+        lines.append(messages.text(
             "Links between files (flows, slots, steps) are checked once the errors above are fixed."
-        )
+        ))
     verdict = "content is valid" if not errors else "content is NOT valid"
-    lines.append(f"{content_dir}: {verdict}: {len(errors)} error(s), {len(warnings)} warning(s)")
+    lines.append(f"{content_dir}: " + messages.text(
+        f"{verdict}: {len(errors)} error(s), {len(warnings)} warning(s)"
+    ))
     return "\n".join(lines)
 
 

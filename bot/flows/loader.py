@@ -77,7 +77,7 @@ def schema_problems(doc: YamlDoc, schema: Path, display: str) -> list[Problem]:
             Problem(
                 display,
                 doc.lines.line(path),
-                f"at '{where}': {_explain(error)}",
+                (f"at '{where}': " if rest or flow is None else "") + _explain(error),
                 _hint(error, path),
                 flow,
                 step,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from bot.flows.messages import Messages
 
 Severity = Literal["error", "warning"]
 # Rasa's order: a file must be valid YAML before its schema is checked, and every file must
@@ -25,16 +28,27 @@ class Problem:
     severity: Severity = "error"
     stage: Stage = "content"
 
-    def render(self) -> str:
-        """Format the problem as one or two lines for the report."""
+    def render(self, messages: Messages | None = None) -> str:
+        """Format the problem as one or two lines for the report (English without `messages`)."""
+
+        def word(text: str) -> str:
+            return messages.word(text) if messages else text
+
+        def text(english: str) -> str:
+            return messages.text(english) if messages else english
+
         where = self.file + (f":{self.line}" if self.line else "")
         context = " ".join(
             part
             for part in (
-                f"flow '{self.flow}'" if self.flow else "",
-                f"step '{self.step}'" if self.step else "",
+                f"{word('flow')} '{self.flow}'" if self.flow else "",
+                f"{word('step')} '{self.step}'" if self.step else "",
             )
             if part
         )
-        head = f"{where}: {self.severity}: " + (f"[{context}] " if context else "") + self.message
-        return head + (f"\n    fix: {self.hint}" if self.hint else "")
+        head = (
+            f"{where}: {word(self.severity)}: "
+            + (f"[{context}] " if context else "")
+            + text(self.message)
+        )
+        return head + (f"\n    {word('fix')}: {text(self.hint)}" if self.hint else "")

@@ -158,7 +158,7 @@ def test_cli_exits_1_with_full_report_and_bot_refuses_to_start(
     (content_copy / "flows" / "zz_broken.yml").write_text(BAD_FLOWS, encoding="utf-8")
     wegwijs = str(Path(sys.executable).parent / "wegwijs")
     check = subprocess.run(
-        [wegwijs, "content", "check", "--content-dir", str(content_copy)],
+        [wegwijs, "content", "check", "--content-dir", str(content_copy), "--lang", "en"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -185,7 +185,8 @@ def test_cli_exits_1_with_full_report_and_bot_refuses_to_start(
 def test_cli_exits_0_on_valid_content() -> None:
     wegwijs = str(Path(sys.executable).parent / "wegwijs")
     check = subprocess.run(
-        [wegwijs, "content", "check"], capture_output=True, text=True, timeout=60, check=False
+        [wegwijs, "content", "check", "--lang", "en"],
+        capture_output=True, text=True, timeout=60, check=False,
     )
     assert check.returncode == 0, check.stdout
     assert "content is valid" in check.stdout

@@ -13,6 +13,7 @@ import pytest
 
 from bot.content import load_content
 from bot.flows.checker import report
+from bot.flows.messages import load_messages
 from bot.flows.problems import Problem
 from tests.support.conversation import CONTENT_DIR
 
@@ -251,3 +252,14 @@ def test_flow_without_dialogue_is_a_warning_until_one_visits_it(content_copy: Pa
         encoding="utf-8",
     )
     assert not [p for p in problems_of(content_copy) if "visits flow 'zz_new'" in p.message]
+
+
+def test_report_is_dutch_for_editors_and_english_on_request(content_copy: Path) -> None:
+    break_file(content_copy, "flows/exit.yml", 'if: more_talk == "yes"', 'if: more_talk == "ja"')
+    problems = problems_of(content_copy)
+    dutch = report(problems, content_copy, load_messages(content_copy, "nl"))
+    assert "fout: [flow 'exit_talk'" in dutch
+    assert "is een ja/nee-slot" in dutch and "oplossing: schrijf more_talk ==" in dutch
+    assert "de inhoud is NIET in orde" in dutch
+    english = report(problems, content_copy, load_messages(content_copy, "en"))
+    assert "is a yes/no slot" in english and "content is NOT valid" in english
