@@ -13,7 +13,7 @@ PIP_QUIET := grep -v -e "is ignored: it is neither a file nor a directory" -e "D
 export RASA_TELEMETRY_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup run test lint typecheck content-check check-python nlu-setup nlu-train postgres audit bench clean
+.PHONY: help setup run test lint typecheck content-check content-test check-python nlu-setup nlu-train postgres audit bench clean
 
 help:
 	@echo "make run    set up and start Wegwijs (console chat, or Telegram when TELEGRAM_BOT_TOKEN is set)"
@@ -57,6 +57,12 @@ setup: $(STAMP) nlu-setup nlu-train
 content-check: $(STAMP)
 	@$(BIN)/wegwijs content check
 
+# The editors' dialogue tests (content/tests/*.yml), without Rasa: a failing dialogue shows the
+# file, the line and the conversation up to there.
+content-test: $(STAMP)
+	@echo "dialogues: wegwijs content test"
+	@$(BIN)/wegwijs content test
+
 lint: $(STAMP)
 	@echo "lint: ruff"
 	@$(BIN)/ruff check bot tests bench nlu/wegwijs_nlu
@@ -81,7 +87,7 @@ else
 	@$(BIN)/wegwijs nlu serve -- $(BIN)/wegwijs chat
 endif
 
-test: setup postgres lint typecheck content-check audit
+test: setup postgres lint typecheck content-check content-test audit
 	@echo "test: pytest (unit, flows, Rasa, PostgreSQL, end to end)"
 	@$(BIN)/pytest -q
 

@@ -51,7 +51,8 @@ def interpret(
     if slot is None:
         return None
     if slot.type == "number":
-        return _maybe(parse_number(content.patterns, slot, norm))
+        return _maybe(parse_number(content.patterns, slot, norm,
+                                   content.listening.understand.numbers))
     if slot.type == "yes_no":
         return _maybe(parse_yes_no(content.patterns, norm, nlu, content.listening.understand))
     if slot.type == "location":
@@ -80,14 +81,17 @@ def match_button(
     return None
 
 
-def parse_number(patterns: Patterns, slot: SlotSpec, norm: str) -> float | int | None:
+def parse_number(patterns: Patterns, slot: SlotSpec, norm: str,
+                 more_words: Mapping[str, int] | None = None) -> float | int | None:
     """A number in digits or words, within the slot's range."""
     found = _NUMBER.search(norm)
     number: float | None = float(found.group(1)) if found else None
     if number is None:
         padded = f" {norm} "
+        words = {**patterns.number_words, **(more_words or {})}
         number = next(
-            (float(v) for w, v in patterns.number_words.items() if f" {w} " in padded), None
+            (float(v) for w, v in sorted(words.items(), key=lambda kv: -len(kv[0]))
+             if f" {w} " in padded), None
         )
     if number is None:
         return None

@@ -63,6 +63,9 @@ def respond(run: Run, text: str, nlu: NluResult | None) -> None:
         return
     noted = _note_facts(run, asking, reading)
     _fill_from_cue(run, reading)
+    if asking is not None and _fits(asking, reading.facts.get(asking.collect or "")):
+        run.answer(asking, reading.facts[asking.collect or ""])  # said in other words
+        return
     if _repair(run, asking, reading):
         return
     if reading.bank is not None:
@@ -134,6 +137,14 @@ def _answer(run: Run, spec: StepSpec, reading: Reading, text: str, nlu: NluResul
         _reflect(run, reading.reflection_words)
     run.answer(spec, found.value)
     return True
+
+
+def _fits(spec: StepSpec, value: object) -> bool:
+    """A fact from the message answers the question: any value where it has no buttons,
+    otherwise the value of one of its buttons."""
+    if value is None:
+        return False
+    return not spec.buttons or any(b.value == value for b in spec.buttons)
 
 
 def _fill_from_cue(run: Run, reading: Reading) -> None:
