@@ -217,7 +217,7 @@ def _bank_answer(run: Run, answer: BankAnswer) -> None:
         run.say(text)
     if texts:
         run.messages.append(Message(texts[-1], buttons))
-    _back_to_question(run)
+    _back_to_question(run, lead_in=len(texts) < 2)
 
 
 def _topic(run: Run, spec: StepSpec | None, reading: Reading, text: str,
@@ -232,8 +232,7 @@ def _topic(run: Run, spec: StepSpec | None, reading: Reading, text: str,
         return False  # the pupil's flows are not for an adult
     at_menu = not run.stack or run.stack[-1].flow == run.patterns.menu_flow
     if spec is None or at_menu:
-        _reflect(run, reading.reflection)
-        run.begin(flow, replace_all=True)
+        run.begin(flow, replace_all=True)  # (its first lines acknowledge: no reflection)
         _carry(run, reading, text, nlu)
         return True
     if any(frame.flow == flow for frame in run.stack):
@@ -278,12 +277,12 @@ def _small_talk(run: Run, cue: Cue) -> None:
     _back_to_question(run)
 
 
-def _back_to_question(run: Run) -> None:
+def _back_to_question(run: Run, lead_in: bool = True) -> None:
     frame = run.stack[-1] if run.stack else None
     spec = run._step(frame) if frame else None
     if spec is not None and spec.kind == "ask":
         lines = run.content.listening.back_to_question
-        if lines:
+        if lines and lead_in:
             run.say(fill(_pick(run, "back_to_question", lines), run.slots))
         run.reask()
     else:
