@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--data-dir", type=Path, default=None, help="default $WEGWIJS_DATA_DIR or ./data"
     )
+    chat.add_argument("--flow", default=None, metavar="NAME[.STEP]",
+                      help="preview: start at this flow, or at this step of it")
+    chat.add_argument("--slot", action="append", default=[], metavar="NAME=VALUE",
+                      help="preview: give a slot a value first (repeat for more slots)")
+    chat.add_argument("--debug", action="store_true",
+                      help="preview: print the flow, step and slots after each turn")
     chat.set_defaults(handler=_chat)
 
     run = commands.add_parser("run", help="run the Telegram bot")
@@ -153,18 +159,34 @@ def _chat(args: argparse.Namespace) -> int:
     if not args.verbose:  # the chat itself is the output; keep the screen for the pupil
         logging.getLogger().setLevel(logging.WARNING)
 
-    async def session() -> None:
+    from bot.conversation.seed import StartError, check_start, parse_slots
+
+    preview = args.flow is not None or bool(args.slot) or args.debug
+    if args.jsonl and preview:
+        print("wegwijs: --flow, --slot and --debug are for the interactive chat, not --jsonl",
+              file=sys.stderr)
+        return 2
+
+    async def session() -> int:
         app = await build(_settings(args))
         try:
             if args.jsonl:
                 await console.run_jsonl(app.service, sys.stdin.buffer, sys.stdout)
-            else:
-                await console.run_interactive(app.service)
+                return 0
+            try:
+                if args.flow is not None:
+                    check_start(app.content, args.flow)
+                slots = parse_slots(app.content, args.slot)
+            except StartError as exc:
+                print(f"wegwijs: {exc.reason}", file=sys.stderr)
+                return 2
+            await console.run_interactive(app.service, start=args.flow, slots=slots,
+                                          debug=args.debug)
+            return 0
         finally:
             await app.close()
 
-    asyncio.run(session())
-    return 0
+    return asyncio.run(session())
 
 
 def _run(args: argparse.Namespace) -> int:

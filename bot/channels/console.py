@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import signal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import IO, Any
 
 from bot.conversation.guard import PATIENCE, wait_for_store
+from bot.conversation.seed import pupil_state, seed_pupil, waiting_question
 from bot.conversation.service import ConversationService, Inbound
 from bot.flows.actions import Message
+from bot.flows.state import State
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +94,28 @@ async def run_jsonl(service: ConversationService, stdin: IO[bytes], stdout: IO[s
         _emit(stdout, {"user": request["user"], "replies": [m.to_json() for m in messages]})
 
 
-async def run_interactive(service: ConversationService, user: str = "console") -> None:
-    """A chat in the terminal; buttons are numbered and can be chosen by typing the number."""
+async def run_interactive(service: ConversationService, user: str = "console", *,
+                          start: str | None = None, slots: Mapping[str, Any] | None = None,
+                          debug: bool = False,
+                          before_turn: Callable[[], object] = lambda: None) -> None:
+    """A chat in the terminal; buttons are numbered and can be chosen by typing the number.
+
+    Preview: `start` (flow or flow.step) and `slots` put the chat there instead of at /start;
+    `debug` prints the flow, step and slots after each turn. `before_turn` runs before each
+    message is handled (the CLI applies a pending content reload there).
+    """
     # asyncio.run turns the first Ctrl-C into a task cancellation, which cannot interrupt a
     # blocking input(); here Ctrl-C should simply end the chat.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    last = (await service.handle(Inbound(CHANNEL, user, user, text="/start"))).messages
+    last = await seed_pupil(service, CHANNEL, user, start, slots or {})
+    if start is None:
+        last = (await service.handle(Inbound(CHANNEL, user, user, text="/start"))).messages
+    elif "." in start:  # at a step: show its question, as the pupil would have seen it
+        state = await pupil_state(service, CHANNEL, user)
+        last = waiting_question(service.content, state)
     _show(service, last)
+    if debug:
+        _show_state(await pupil_state(service, CHANNEL, user))
     while True:
         try:
             # Blocking on purpose: one person at a terminal, nothing else to run meanwhile, and
@@ -115,12 +132,15 @@ async def run_interactive(service: ConversationService, user: str = "console") -
         async def busy() -> None:
             _show(service, [Message(service.content.text("busy_retry"))])
 
+        before_turn()
         handled, _ = await wait_for_store(
             partial(service.handle, inbound), busy
         )
         if handled is not None:
             last = handled.messages
             _show(service, last)
+        if debug:
+            _show_state(await pupil_state(service, CHANNEL, user))
 
 
 def _show(service: ConversationService, messages: Iterable[Message]) -> None:
@@ -130,6 +150,13 @@ def _show(service: ConversationService, messages: Iterable[Message]) -> None:
         for button in message.buttons:
             number += 1
             print(f"   {number}) {button.title}")
+
+
+def _show_state(state: State) -> None:
+    """The preview's debug line (console only): where the pupil is and what the bot knows."""
+    where = " > ".join(f"{f.flow}.{f.step}" for f in state.stack) or "(no flow)"
+    slots = ", ".join(f"{k}={v!r}" for k, v in sorted(state.slots.items())) or "(none)"
+    print(f"   [debug] at {where} | slots: {slots}")
 
 
 def _lines(stdin: IO[bytes]) -> Iterable[bytes]:

@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from bot.conversation.seed import seed_pupil
 from bot.conversation.service import ConversationService, Inbound
 from bot.dialogues.spec import Dialogue, Expect, Turn
 from bot.flows.actions import Message
-from bot.flows.engine import step
-from bot.flows.events import FlowTriggered
 from bot.flows.nlu import NluClient, NluResult
-from bot.flows.state import Frame, State
-from bot.infra.sql import Case, Pupil
+from bot.flows.state import State
+from bot.infra.sql import Case
 
 CHANNEL = "console"
 OPEN_CASE = ("pending", "claimed")
@@ -111,7 +110,7 @@ class Runner:
         self._count += 1
         user = f"dialogue-{self._count}"
         pupil_id = self.service.cipher.pseudonym(CHANNEL, user)
-        last = await self._begin(dialogue, pupil_id)
+        last = await seed_pupil(self.service, CHANNEL, user, dialogue.start, dialogue.slots)
         for index, turn in enumerate(dialogue.turns):
             before = await self.read_state(pupil_id)
             inbound, problem = self._inbound(turn, user, last)
@@ -131,30 +130,6 @@ class Runner:
                 return result
             last = handled.messages
         return result
-
-    async def _begin(self, dialogue: Dialogue, pupil_id: str) -> tuple[Message, ...]:
-        """Put the pupil where the dialogue starts: a flow or flow.step, with given slots."""
-        if dialogue.start is None and not dialogue.slots:
-            return ()
-        content = self.service.content
-        state = State(slots=dict(dialogue.slots))
-        messages: tuple[Message, ...] = ()
-        if dialogue.start is not None:
-            flow, _, step_id = str(dialogue.start).partition(".")
-            if step_id:
-                state = State(stack=(Frame(flow, step_id),), slots=dict(dialogue.slots))
-            else:
-                outcome = step(content, state, FlowTriggered(flow))
-                state, messages = outcome.state, outcome.messages
-        async with self.service.store.pupil_transaction(pupil_id) as session:
-            pupil = await session.get(Pupil, pupil_id)
-            if pupil is None:
-                pupil = Pupil(id=pupil_id, channel=CHANNEL, state=None,
-                              address=self.service.cipher.seal(pupil_id))
-                session.add(pupil)
-            pupil.state = self.service.cipher.seal(state.to_json())
-            pupil.network = state.slots.get("network")
-        return messages
 
     def _inbound(self, turn: Turn, user: str, last: Sequence[Message]
                  ) -> tuple[Inbound | None, str]:
