@@ -27,10 +27,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.channels.telegram.conftest import bot_env  # noqa: E402
+from tests.channels.telegram.content import usable_content  # noqa: E402
+from tests.channels.telegram.process import BotProcess  # noqa: E402
 from tests.support.fake_bot_api import FakeBotApi  # noqa: E402
-from tests.telegram.conftest import bot_env  # noqa: E402
-from tests.telegram.content import usable_content  # noqa: E402
-from tests.telegram.process import BotProcess  # noqa: E402
 
 # Free text (goes through the safety screen and the NLU) mixed with commands.
 MESSAGES = ["hallo", "ik wil stoppen met school", "ik ben vaak afwezig op school",

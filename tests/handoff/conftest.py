@@ -11,13 +11,13 @@ from bot.app import App, build, content_or_fail
 from bot.delivery.outbox import Dispatcher
 from bot.flows.model import Content
 from bot.settings import Settings
+from tests.channels.telegram.content import usable_content
 from tests.handoff.support import (
     DEFAULT_CHAT,
     OFFICE_TIME,
     RecordingSender,
     networks_config,
 )
-from tests.telegram.content import usable_content
 
 
 @pytest.fixture(scope="session")

@@ -17,11 +17,11 @@ from bot.channels.telegram import webhook_secret
 from bot.infra.crypto import Cipher
 from bot.infra.sql import Store, TranscriptLine
 from bot.settings import Settings
+from tests.channels.telegram.conftest import bot_env
+from tests.channels.telegram.process import BotProcess
 from tests.privacy.scenario import pupil_state
 from tests.privacy.support import CHAIN_LENGTH, SECRET
 from tests.support.fake_bot_api import FakeBotApi
-from tests.telegram.conftest import bot_env
-from tests.telegram.process import BotProcess
 
 PUPIL = 4242001
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]

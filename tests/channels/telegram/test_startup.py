@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.telegram.process import BIN
+from tests.channels.telegram.process import BIN
 
 
 def test_run_without_a_token_exits_1_naming_the_setting(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.channels.telegram.conftest import bot_env
+from tests.channels.telegram.process import BotProcess
 from tests.support.fake_bot_api import FakeBotApi
-from tests.telegram.conftest import bot_env
-from tests.telegram.process import BotProcess
 
 pytestmark = pytest.mark.slow
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.channels.telegram.conftest import bot_env
+from tests.channels.telegram.process import BotProcess
 from tests.support.fake_bot_api import FakeBotApi
-from tests.telegram.conftest import bot_env
-from tests.telegram.process import BotProcess
 
 
 def free_port() -> int:

@@ -12,9 +12,9 @@ from bot.app import App, build
 from bot.content import load_content
 from bot.flows.model import Content
 from bot.settings import Settings
+from tests.channels.telegram.content import usable_content
+from tests.channels.telegram.process import BotProcess
 from tests.support.fake_bot_api import FakeBotApi
-from tests.telegram.content import usable_content
-from tests.telegram.process import BotProcess
 
 SECRET = "telegram-test-secret-0123456789abcdef"
 COUNSELLOR_CHAT = -100777

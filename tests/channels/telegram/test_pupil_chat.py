@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.flows.model import Content
+from tests.channels.telegram.process import BotProcess
 from tests.support.fake_bot_api import FakeBotApi
-from tests.telegram.process import BotProcess
 
 pytestmark = pytest.mark.usefixtures("shared_bot")
 

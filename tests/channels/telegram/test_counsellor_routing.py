@@ -12,8 +12,8 @@ from bot.app import build
 from bot.channels.telegram import serve
 from bot.handoff.service import CounsellorInbound, HandoffService
 from bot.settings import Settings
+from tests.channels.telegram.conftest import COUNSELLOR_CHAT, bot_env
 from tests.support.fake_bot_api import FakeBotApi
-from tests.telegram.conftest import COUNSELLOR_CHAT, bot_env
 
 
 class RecordingHandoff(HandoffService):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.flows.model import Content
+from tests.channels.telegram.conftest import COUNSELLOR_CHAT
 from tests.support.fake_bot_api import FakeBotApi
-from tests.telegram.conftest import COUNSELLOR_CHAT
 
 pytestmark = pytest.mark.usefixtures("shared_bot")
 
