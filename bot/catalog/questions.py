@@ -95,8 +95,10 @@ class QuestionBank:
     _examples: dict[str, list[tuple[int, float]]] = field(default_factory=dict, repr=False)
     _example_owner: list[int] = field(default_factory=list, repr=False)
     _owner: list[str] = field(default_factory=list, repr=False)
+    _exact: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        self._exact = {normalize(q): e.id for e in self.entries.values() for q in e.examples}
         counted = {
             e.id: [features(q, self.spelling) for q in e.examples] for e in self.entries.values()
         }
@@ -153,7 +155,11 @@ class QuestionBank:
         return sorted(((self._owner[n], s) for n, s in sums.items()), key=lambda kv: -kv[1])
 
     def match(self, text: str, threshold: float | None = None) -> Match | None:
-        """The entry that answers the text, or None when no entry is sure enough."""
+        """The entry that answers the text, or None when no entry is sure enough. A question
+        that is one of an entry's examples, word for word, gets that entry."""
+        exact = self._exact.get(normalize(text))
+        if exact is not None:
+            return Match(self.entries[exact], 1.0, 0.0)
         ranked = self.scores(text)
         if not ranked:
             return None

@@ -90,8 +90,12 @@ class Listening:
     low_moods: frozenset[str] = frozenset()  # moods that make a free text about feeling down
 
     def is_question(self, norm: str, raw: str) -> bool:
-        words = norm.split()
-        return raw.rstrip().endswith("?") or bool(words and words[0] in self.question_words)
+        """Ends with '?', or one of its clauses starts with a question word ("ze posten
+        dingen over mij, wat kan ik doen")."""
+        if raw.rstrip().endswith("?"):
+            return True
+        clauses = [normalize(part).split() for part in re.split(r"[,.;!]", raw)]
+        return any(words and words[0] in self.question_words for words in clauses)
 
     def reflection(self, norm: str, nlu: NluResult | None, confidence: float) -> Cue | None:
         """The first reflection cue the message carries."""

@@ -393,9 +393,7 @@ class Run:
         if not code:
             return None
         catalog = self.content.catalog
-        networks = getattr(catalog, "networks", None) or {}
-        if code in networks:
-            return code
-        lookup = getattr(catalog, "network_for_code", None)
-        return lookup(code) if callable(lookup) else None
+        if catalog is None:
+            return None
+        return code if code in catalog.networks else catalog.network_for_code(code)
 

@@ -54,7 +54,7 @@ def respond(run: Run, text: str, nlu: NluResult | None) -> None:
     nlu = hearing.corrected(run.content, text, nlu)
     reading = hearing.read(run.content, asking, text, nlu, _context(run),
                            str(run.memory.get(ANSWERED, "")))
-    if _adult(run, reading):
+    if _adult(run, reading, text, nlu):
         return
     if asking is not None and _answer(run, asking, reading, text, nlu, strict=True):
         return
@@ -62,18 +62,24 @@ def respond(run: Run, text: str, nlu: NluResult | None) -> None:
         run.interrupt(reading.global_flow)
         return
     noted = _note_facts(run, asking, reading)
-    _fill_from_cue(run, reading)
-    if asking is not None and _fits(asking, reading.facts.get(asking.collect or "")):
-        run.answer(asking, reading.facts[asking.collect or ""])  # said in other words
+    filled = _fill_from_cue(run, reading)
+    said = {**filled, **reading.facts}
+    if asking is not None and _fits(asking, said.get(asking.collect or "")):
+        run.answer(asking, said[asking.collect or ""])  # said in other words
         return
     if _repair(run, asking, reading):
+        return
+    # A statement answers the question first; a question is looked up in the bank first.
+    if asking is not None and not reading.question and _answer(
+            run, asking, reading, text, nlu, strict=False):
         return
     if reading.bank is not None:
         run.memory[ASKED] = text[:MAX_CONTEXT]
         run.memory[ANSWERED] = reading.bank.id
         _bank_answer(run, reading.bank)
         return
-    if asking is not None and _answer(run, asking, reading, text, nlu, strict=False):
+    if asking is not None and reading.question and _answer(
+            run, asking, reading, text, nlu, strict=False):
         return
     if reading.topic_flow and _topic(run, asking, reading, text, nlu):
         return
@@ -107,7 +113,7 @@ def _heard(run: Run, spec: StepSpec | None) -> None:
     _offer_help(run, spec, run.content.listening.fallback_second or run.patterns.offer)
 
 
-def _adult(run: Run, reading: Reading) -> bool:
+def _adult(run: Run, reading: Reading, text: str, nlu: NluResult | None) -> bool:
     """An adult writing about a young person: the path written for adults, once."""
     listening = run.content.listening
     flow = listening.adult_flow
@@ -119,6 +125,7 @@ def _adult(run: Run, reading: Reading) -> bool:
     run.notes.append("adult")
     run.say(listening.adult_noted)
     run.begin(flow, replace_all=True)
+    _carry(run, reading, text, nlu)
     return True
 
 
@@ -131,9 +138,10 @@ def _answer(run: Run, spec: StepSpec, reading: Reading, text: str, nlu: NluResul
         if name != spec.collect:
             run.slots[name] = value
     run.slots.update(found.slots)
-    if found.value != SKIPPED:
+    at_menu = bool(run.stack) and run.stack[-1].flow == run.patterns.menu_flow
+    if found.value != SKIPPED and not at_menu:
         # an answer is reflected only for what its words say (the NLU may read a topic
-        # into a one-word answer)
+        # into a one-word answer); at the menu the chosen flow's first lines acknowledge
         _reflect(run, reading.reflection_words)
     run.answer(spec, found.value)
     return True
@@ -147,14 +155,15 @@ def _fits(spec: StepSpec, value: object) -> bool:
     return not spec.buttons or any(b.value == value for b in spec.buttons)
 
 
-def _fill_from_cue(run: Run, reading: Reading) -> None:
+def _fill_from_cue(run: Run, reading: Reading) -> dict[str, str]:
     """What the message's topic already answers ("ze pesten mij": what weighs most is
     bullying): those questions are not asked this turn."""
     cue = reading.reflection
-    for name, value in (cue.fills.items() if cue is not None else ()):
-        if run.slots.get(name) is None or name not in run.content.listening.remembered:
-            run.slots[name] = value
-            run.fresh.add(name)
+    filled = dict(cue.fills) if cue is not None else {}
+    for name, value in filled.items():
+        run.slots[name] = value
+        run.fresh.add(name)
+    return filled
 
 
 def _note_facts(run: Run, spec: StepSpec | None, reading: Reading) -> bool:
@@ -257,9 +266,11 @@ def _carry(run: Run, reading: Reading, text: str, nlu: NluResult | None) -> None
     spec = run._step(frame) if frame else None
     if spec is None or spec.kind != "ask":
         return
-    found = answers.interpret(run.content, spec, text, nlu, True)
+    found = answers.interpret(run.content, spec, text, nlu, False)
     if found is None or found.value == SKIPPED or run.effects:
         return
+    if spec.buttons and not any(b.value == found.value for b in spec.buttons):
+        return  # only a clear choice is carried, never the whole message as free text
     run.slots.update(found.slots)
     run.notes.append("carried")
     run.messages.pop()  # the question it answers is not shown

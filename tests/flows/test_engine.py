@@ -437,6 +437,9 @@ def test_deep_link_with_network_sets_network(tmp_path: Path) -> None:
     class Catalog:
         networks: ClassVar[dict[str, object]] = {"limburg": object()}
 
+        def network_for_code(self, code: str) -> str | None:
+            return None
+
     content = make_content(tmp_path, FLOWS)
     content = type(content)(
         content.flows, content.slots, content.patterns, content.texts, catalog=Catalog()
