@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from bot.delivery.outbox import Dispatcher, Sender
 from bot.errors import ContentError
 from bot.flows.model import Content
 from bot.flows.nlu import NluClient
+from bot.flows.problems import Problem
 from bot.handoff.routing import load_routing
 from bot.handoff.service import HandoffService, Routing
 from bot.infra.crypto import Cipher
@@ -34,6 +37,7 @@ class App:
     service: ConversationService
     handoff: HandoffService
     nlu: NluClient | None
+    reload_requested: bool = False
 
     def dispatcher(self, senders: dict[str, Sender]) -> Dispatcher:
         """An outbox dispatcher that wakes when the service commits."""
@@ -46,6 +50,56 @@ class App:
         self.service.on_commit = dispatcher.wake
         self.handoff.on_commit = dispatcher.wake
         return dispatcher
+
+    def use(self, content: Content) -> None:
+        """Serve this content from now on: the one place that swaps it, for every service."""
+        self.content = self.service.content = self.handoff.content = content
+
+    def reload(self) -> bool:
+        """Load and check content/ again; swap it in only when it has no errors."""
+        return self._take(*load_content(self.settings.content_dir))
+
+    async def reload_in_background(self) -> bool:
+        """`reload` with the reading and checking in a thread, so the channel keeps serving."""
+        return self._take(*await asyncio.to_thread(load_content, self.settings.content_dir))
+
+    def request_reload(self, *_: object) -> None:
+        """Ask for a reload before the next message (safe inside a signal handler)."""
+        self.reload_requested = True
+
+    def reload_if_requested(self) -> None:
+        """Reload when asked to since the last message."""
+        if self.reload_requested:
+            self.reload_requested = False
+            self.reload()
+
+    async def reload_on_hangup(self) -> None:
+        """Reload the content on every SIGHUP until cancelled."""
+        hangup = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGHUP, hangup.set)
+        try:
+            while True:
+                await hangup.wait()
+                hangup.clear()
+                await self.reload_in_background()
+        finally:
+            loop.remove_signal_handler(signal.SIGHUP)
+
+    def _take(self, content: Content | None, problems: list[Problem]) -> bool:
+        # The problems are about content files (file, line, what to fix): never pupil text.
+        if content is None:
+            for problem in problems:
+                if problem.severity == "error":
+                    log.error("content reload: %s", problem.render())
+            log.error("content reload refused: %d error(s); the previous content stays in use",
+                      sum(p.severity == "error" for p in problems))
+            return False
+        _warn(problems)
+        self.use(content)
+        log.warning("content reloaded from %s (%d warning(s))", self.settings.content_dir,
+                    len(problems))
+        return True
 
     async def close(self) -> None:
         """Release connections."""
@@ -60,9 +114,13 @@ def content_or_fail(content_dir: Path) -> Content:
     content, problems = load_content(content_dir)
     if content is None:
         raise ContentError(problems)
+    _warn(problems)
+    return content
+
+
+def _warn(problems: list[Problem]) -> None:
     for problem in problems:  # warnings do not stop the bot, but its operator should see them
         log.warning("content %s", problem.render())
-    return content
 
 
 def routing(settings: Settings) -> Routing:

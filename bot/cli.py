@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.errors import ContentError, SettingsError, StoreError
+from bot.infra.running import announce
 from bot.settings import Settings
 
 log = logging.getLogger("bot")
@@ -88,6 +90,15 @@ def _parser() -> argparse.ArgumentParser:
     dialogues.add_argument("--show", action="store_true",
                            help="print every conversation, with what the bot noticed")
     dialogues.set_defaults(handler=_content_test)
+    reload = content_commands.add_parser(
+        "reload", help="check content/, then make the running bot load it (SIGHUP)"
+    )
+    reload.add_argument("--content-dir", type=Path, default=None)
+    reload.add_argument("--data-dir", type=Path, default=None,
+                        help="the running bot's data dir (default $WEGWIJS_DATA_DIR or ./data)")
+    reload.add_argument("--lang", choices=("nl", "en"), default="nl",
+                        help="language of the report (default nl, for editors)")
+    reload.set_defaults(handler=_content_reload)
     graph = content_commands.add_parser("graph", help="Mermaid diagrams of every flow")
     graph.add_argument("--content-dir", type=Path, default=None)
     graph.add_argument("--output", type=Path, default=None, help="write to a file (default stdout)")
@@ -169,9 +180,12 @@ def _chat(args: argparse.Namespace) -> int:
 
     async def session() -> int:
         app = await build(_settings(args))
+        # SIGHUP (from 'wegwijs content reload') reloads the content before the next message
+        signal.signal(signal.SIGHUP, app.request_reload)
         try:
             if args.jsonl:
-                await console.run_jsonl(app.service, sys.stdin.buffer, sys.stdout)
+                await console.run_jsonl(app.service, sys.stdin.buffer, sys.stdout,
+                                        before_turn=app.reload_if_requested)
                 return 0
             try:
                 if args.flow is not None:
@@ -181,20 +195,24 @@ def _chat(args: argparse.Namespace) -> int:
                 print(f"wegwijs: {exc.reason}", file=sys.stderr)
                 return 2
             await console.run_interactive(app.service, start=args.flow, slots=slots,
-                                          debug=args.debug)
+                                          debug=args.debug, before_turn=app.reload_if_requested)
             return 0
         finally:
             await app.close()
 
-    return asyncio.run(session())
+    logging.getLogger("bot.app").setLevel(logging.INFO)  # the operator sees each reload
+    with announce(_settings(args).data_dir, "console"):
+        return asyncio.run(session())
 
 
 def _run(args: argparse.Namespace) -> int:
     from bot.channels.telegram import run_telegram
 
-    result: int = run_telegram(
-        _settings(args), webhook_url=args.webhook_url, listen=args.listen, port=args.port
-    )
+    settings = _settings(args)
+    with announce(settings.data_dir, "telegram"):  # so 'wegwijs content reload' finds it
+        result: int = run_telegram(
+            settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port
+        )
     return result
 
 
@@ -225,6 +243,29 @@ def _content_check(args: argparse.Namespace) -> int:
     content, problems = load_content(content_dir)
     print(report(problems, content_dir, load_messages(content_dir, args.lang)))
     return 0 if content is not None else 1
+
+
+def _content_reload(args: argparse.Namespace) -> int:
+    from bot.content import load_content
+    from bot.flows.checker import report
+    from bot.flows.messages import load_messages
+    from bot.infra.running import signal_all
+
+    settings = _settings(args)
+    content_dir = args.content_dir or settings.content_dir
+    content, problems = load_content(content_dir)
+    if problems:
+        print(report(problems, content_dir, load_messages(content_dir, args.lang)))
+    if content is None:
+        print("wegwijs: not reloaded: the running bot keeps its current content", file=sys.stderr)
+        return 1
+    signalled = signal_all(settings.data_dir, signal.SIGHUP)
+    if not signalled:
+        print(f"wegwijs: no running Wegwijs found in {settings.data_dir}", file=sys.stderr)
+        return 1
+    for process in signalled:
+        print(f"asked {process.kind} (pid {process.pid}) to reload {content_dir}")
+    return 0
 
 
 def _answers_eval(args: argparse.Namespace) -> int:

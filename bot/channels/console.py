@@ -54,11 +54,13 @@ def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
 
 
 async def run_jsonl(service: ConversationService, stdin: IO[bytes], stdout: IO[str],
-                    patience: float = PATIENCE) -> None:
-    """Serve the JSONL protocol until end of input."""
+                    patience: float = PATIENCE,
+                    before_turn: Callable[[], object] = lambda: None) -> None:
+    """Serve the JSONL protocol until end of input (`before_turn` runs before each line)."""
     for raw in _lines(stdin):
         if not raw.strip():
             continue
+        before_turn()
         request, error = parse_line(raw)
         if request is None:
             _emit(stdout, {"error": error})

@@ -83,16 +83,18 @@ async def serve(settings: Settings, webhook_url: str | None, listen: str, port: 
                     name="retention",
                 ),
             ]
+            reloading = asyncio.create_task(app.reload_on_hangup(), name="reload")
             await _start_updates(application, settings, webhook_url, listen, port)
             log.info("telegram bot running (%s)", "webhook" if webhook_url else "polling")
             await stop.wait()
             log.info("telegram bot stopping")
+            reloading.cancel()
             if application.updater is not None:
                 await application.updater.stop()
             await application.stop()  # lets the updates in progress finish
             delivering.set()
             await delivery
-            await asyncio.gather(*chores, return_exceptions=True)
+            await asyncio.gather(*chores, reloading, return_exceptions=True)
     finally:
         if owned:
             await app.close()

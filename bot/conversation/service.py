@@ -20,6 +20,7 @@ from bot.flows.actions import ForgetPupil, Message, RequestHandoff
 from bot.flows.events import ButtonPressed, CommandGiven, Event, FlowTriggered, PupilText
 from bot.flows.model import Content
 from bot.flows.nlu import NluClient, NluResult
+from bot.flows.resume import RESTARTED_TEXT, resume
 from bot.flows.state import State
 from bot.handoff.service import HandoffService
 from bot.infra.crypto import Cipher
@@ -192,11 +193,18 @@ class ConversationService:
             messages.append(Message(self.content.text("slow_down")))
         if too_long:
             messages.append(Message(self.content.text("too_long")))
+        content = self.content  # one content for the whole step, even if a reload swaps it
+        resumed = resume(content, state)
+        state = resumed.state
+        if resumed.restart is not None and _answers_the_question(event):
+            # the question this answers is gone (content reloaded): start its flow again
+            messages.append(Message(content.text(RESTARTED_TEXT)))
+            event = FlowTriggered(resumed.restart)
         if event is None:
-            messages.append(Message(self.content.text("unsupported_media")))
+            messages.append(Message(content.text("unsupported_media")))
             outcome = engine.Outcome(state, ())
         else:
-            outcome = engine.step(self.content, state, event)
+            outcome = engine.step(content, state, event)
         start = len(messages)
         messages += outcome.messages
         state = outcome.state
@@ -318,6 +326,13 @@ class ConversationService:
         """The channel address of a pupil (for delivering replies)."""
         pupil = (await session.scalars(select(Pupil).where(Pupil.id == pupil_id))).first()
         return str(self.cipher.open(pupil.address)) if pupil and pupil.address else None
+
+
+def _answers_the_question(event: Event | None) -> bool:
+    """A text, media or a flow button: what a pupil sends to the question they were asked."""
+    if isinstance(event, ButtonPressed):
+        return not event.payload.startswith(engine.GLOBAL_PREFIX)
+    return event is None or isinstance(event, PupilText)
 
 
 def _parse_time(text: str) -> datetime:
