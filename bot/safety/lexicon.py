@@ -779,10 +779,10 @@ def _int(r: _Reader, value: Any, path: tuple[str | int, ...], low: int, high: in
 def _nlu(r: _Reader, data: Mapping[str, Any]) -> NluSignal:
     default = NluSignal()
     values = {}
-    for key in ("check_threshold", "crisis_threshold"):
+    for key in ("check_threshold", "crisis_threshold", "confirm_threshold"):
         value = data.get(key, getattr(default, key))
-        if key == "crisis_threshold" and value == "never":
-            value = math.inf  # the NLU alone never gives the crisis reply, at most the check
+        if key != "check_threshold" and value in ("never", math.inf):
+            value = math.inf  # never: the NLU does not give (or confirm) the crisis reply
         elif isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
             r.problem(("nlu", key), f"'{key}' must be a number between 0 and 1")
             value = getattr(default, key)
@@ -794,11 +794,17 @@ def _nlu(r: _Reader, data: Mapping[str, Any]) -> NluSignal:
             "the check threshold must be the lower one",
         )
     category = _category(r, data.get("category", default.category), ("nlu", "category"))
+    quiet = data.get("quiet_in_everyday", default.quiet_in_everyday)
+    if not isinstance(quiet, bool):
+        r.problem(("nlu", "quiet_in_everyday"), "'quiet_in_everyday' must be true or false")
+        quiet = default.quiet_in_everyday
     return NluSignal(
         str(data.get("intent", default.intent)),
         values["check_threshold"],
         values["crisis_threshold"],
         category or default.category,
+        values["confirm_threshold"],
+        quiet,
     )
 
 

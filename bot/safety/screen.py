@@ -13,6 +13,7 @@ order, fire a net rule unless a harmless frame (a game, cooking, sport) is near.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -203,12 +204,21 @@ class Helpline:
 
 @dataclass(frozen=True, slots=True)
 class NluSignal:
-    """How the NLU's crisis intent may raise the level."""
+    """How the NLU's crisis intent may raise the level.
+
+    `check_threshold`: the NLU alone asks the check question; `crisis_threshold`: alone it gives
+    the crisis reply; `confirm_threshold`: it turns a rule's check into the crisis reply (inf:
+    never). `quiet_in_everyday`: where the rules see everyday language (a harmless phrase, a
+    frame such as a game, a joke marker) or a need for care (panic, a physical complaint) the
+    NLU does not raise at all.
+    """
 
     intent: str = "crisis"
     check_threshold: float = 0.35
     crisis_threshold: float = 0.8
     category: Category = Category.SUICIDE_SELF_HARM
+    confirm_threshold: float = math.inf
+    quiet_in_everyday: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,7 +378,13 @@ def _screen(variants: list[Tokens], lexicon: Lexicon, nlu: NluResult | None = No
             context.regex.search(joined) for context in lexicon.contexts
         )
 
-    if nlu is not None:
+    def care_seen() -> bool:
+        """A need the rules answer with care (panic, a physical complaint): not a crisis sign."""
+        return any(c.regex.search(t.text()[0]) for t in variants for c in lexicon.care)
+
+    if nlu is not None and not (
+        lexicon.nlu.quiet_in_everyday and (everyday_seen() or care_seen())
+    ):
         found = _with_nlu(found, nlu, lexicon.nlu, harmless_seen())
     if lexicon.model is None:
         return found
@@ -678,7 +694,7 @@ def _with_nlu(
     if found.level == "check":
         return (
             Verdict("crisis", found.category, found.rule)
-            if score >= signal.check_threshold and not harmless_seen
+            if score >= signal.confirm_threshold and not harmless_seen
             else found
         )
     if harmless_seen:

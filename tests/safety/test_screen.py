@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -129,8 +130,32 @@ def test_the_nlu_never_lowers_a_lexicon_crisis(lexicon: Lexicon) -> None:
     assert verdict.level == "crisis"
 
 
-def test_the_nlu_raises_a_lexicon_check_to_crisis(lexicon: Lexicon) -> None:
-    assert screen("alles is zinloos", lexicon, nlu(lexicon.nlu.check_threshold)).level == "crisis"
+def test_the_nlu_does_not_turn_a_lexicon_check_into_a_crisis(lexicon: Lexicon) -> None:
+    # Measured (README "Safety figures"): it cost false crisis replies and no labelled recall.
+    assert lexicon.nlu.confirm_threshold == float("inf")
+    assert screen("alles is zinloos", lexicon, nlu(0.999)).level == "check"
+
+
+def test_a_confirm_threshold_lets_the_nlu_turn_a_check_into_a_crisis(lexicon: Lexicon) -> None:
+    confirming = replace(lexicon, nlu=replace(lexicon.nlu, confirm_threshold=0.8))
+    assert screen("alles is zinloos", confirming, nlu(0.8)).level == "crisis"
+    assert screen("alles is zinloos", confirming, nlu(0.7)).level == "check"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("in fortnite ben ik weer dood gegaan", "none"),
+        # Rasa gave this parent's line `crisis` 0.99: the rules see a physical complaint
+        ("Hij zegt dat hij buikpijn heeft elke ochtend", "care"),
+    ],
+)
+def test_the_nlu_is_quiet_where_the_rules_see_everyday_language_or_care(
+    lexicon: Lexicon, text: str, level: str
+) -> None:
+    assert screen(text, lexicon, nlu(0.999)).level == level
+    loud = replace(lexicon, nlu=replace(lexicon.nlu, quiet_in_everyday=False))
+    assert screen(text, loud, nlu(0.999)).level == "check"
 
 
 def test_the_nlu_cannot_turn_a_known_hyperbole_into_a_crisis(lexicon: Lexicon) -> None:

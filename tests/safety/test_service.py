@@ -196,7 +196,7 @@ async def test_an_unclear_line_gets_the_gentle_check_question_without_alert(app:
 
 
 async def test_the_nlu_crisis_intent_alone_raises_a_check(app: App) -> None:
-    app.service.nlu = ScriptedNlu(NluResult("crisis", 0.9, ranking=(("crisis", 0.9),)))
+    app.service.nlu = ScriptedNlu(NluResult("crisis", 0.99, ranking=(("crisis", 0.99),)))
     pupil = Pupil(app)
     await pupil.send("/start")
     handled = await pupil.send("het gaat niet zo goed met mij")
