@@ -99,9 +99,14 @@ def _parser() -> argparse.ArgumentParser:
     reload.add_argument("--lang", choices=("nl", "en"), default="nl",
                         help="language of the report (default nl, for editors)")
     reload.set_defaults(handler=_content_reload)
-    graph = content_commands.add_parser("graph", help="Mermaid diagrams of every flow")
+    graph = content_commands.add_parser(
+        "graph", help="Mermaid diagrams of every flow, or (--html) a map editors can read"
+    )
     graph.add_argument("--content-dir", type=Path, default=None)
     graph.add_argument("--output", type=Path, default=None, help="write to a file (default stdout)")
+    graph.add_argument("--html", nargs="?", type=Path, const=Path("wegwijs-map.html"),
+                       default=None, metavar="OUT",
+                       help="write one self-contained HTML page (default wegwijs-map.html)")
     graph.set_defaults(handler=_content_graph)
 
     safety = commands.add_parser("safety", help="safety layer tools")
@@ -305,6 +310,13 @@ def _content_graph(args: argparse.Namespace) -> int:
     from bot.flows.graph import render_all
 
     content = content_or_fail(args.content_dir or Settings.from_env().content_dir)
+    if args.html is not None:
+        from bot.flows.flowmap import render_html
+
+        page = render_html(content)
+        args.html.write_text(page, encoding="utf-8")
+        print(f"wrote {args.html} ({len(content.flows)} flows, {len(page) // 1024} KB)")
+        return 0
     text = render_all(content)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
