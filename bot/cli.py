@@ -297,8 +297,8 @@ def _content_test(args: argparse.Namespace) -> int:
         print("wegwijs: --nlu needs RASA_URL (start Rasa with 'wegwijs nlu serve -- ...')",
               file=sys.stderr)
         return 2
-    if not args.verbose:
-        logging.getLogger("bot").setLevel(logging.WARNING)
+    if not args.verbose:  # content warnings and alerts are for `content check` and the log
+        logging.getLogger("bot").setLevel(logging.ERROR)
     results, problems = asyncio.run(run_suite(settings, args.files, args.nlu))
     text, passed = report(results, problems, figures=args.figures, show=args.show)
     print(text)

@@ -39,6 +39,7 @@ REQUIRED_TEXTS = (
     "only_private_chats",
     "error_generic",
     "degraded_hint",
+    "flow_restarted",
 )
 _Report = Callable[..., None]
 
