@@ -178,13 +178,22 @@ class ConversationService:
             if case is not None and text is not None:
                 await self.handoff.relay_to_counsellor(session, case, text, key)
             event = FlowTriggered(f"crisis_{category}")
-        elif case is not None and event is not None and not isinstance(event, CommandGiven):
+        elif (
+            case is not None
+            and event is not None
+            and not isinstance(event, CommandGiven)
+            and not (level == "check" and state.slots.get("risk"))
+        ):
             if text is not None:
                 await self.handoff.relay_to_counsellor(session, case, text, key)
             self._save(pupil, state)
             await self._remember(session, pupil_id, transcript)
             return Handled(pupil_id, relayed=True)
         elif level == "check":
+            # after a disclosure the check question is asked during a talk too (and the
+            # counsellor reads the line); without one the counsellor answers it
+            if case is not None and text is not None:
+                await self.handoff.relay_to_counsellor(session, case, text, key)
             event = FlowTriggered("safety_check")
         elif level == "care" and event is not None and not isinstance(event, CommandGiven):
             event = FlowTriggered(f"care_{verdict.care}")

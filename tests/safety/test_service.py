@@ -3,95 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
-from bot.app import App, build, content_or_fail
-from bot.conversation.service import Handled, Inbound
-from bot.delivery.outbox import URGENT
-from bot.flows.model import Content
+from bot.app import App
 from bot.flows.nlu import NluResult
-from bot.infra.sql import Case, OutboxEntry
-from bot.settings import Settings
-from tests.safety.conftest import CONTENT_DIR
-
-PERSON = "Praat met een mens"
-
-
-class ScriptedNlu:
-    """An NLU port that answers from a script; None means the NLU is down (degraded mode)."""
-
-    def __init__(self, result: NluResult | None) -> None:
-        self.result = result
-
-    async def parse(self, text: str) -> NluResult | None:
-        return self.result
-
-
-@pytest.fixture(scope="module")
-def loaded_content() -> Content:
-    return content_or_fail(CONTENT_DIR)
-
-
-@pytest.fixture
-async def app(
-    tmp_path: Path, loaded_content: Content
-) -> AsyncIterator[App]:
-    env = {
-        "WEGWIJS_DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",
-        "WEGWIJS_SECRET_KEY": "safety-test-secret-0123456789",
-        "WEGWIJS_COUNSELLOR_CHAT_ID": "-1001",
-    }
-    application = await build(Settings.from_env(env), content=loaded_content)
-    application.service.nlu = ScriptedNlu(NluResult("out_of_scope", 0.9))
-    try:
-        yield application
-    finally:
-        await application.close()
-
-
-class Pupil:
-    """One pupil on the Telegram channel (replies also go through the outbox)."""
-
-    def __init__(self, app: App, ref: str = "p1") -> None:
-        self.app = app
-        self.ref = ref
-        self.updates = 0
-        self.last: Handled | None = None
-
-    async def send(self, text: str | None = None, button: str | None = None) -> Handled:
-        self.updates += 1
-        self.last = await self.app.service.handle(
-            Inbound("telegram", self.ref, self.ref, str(self.updates), text=text, button=button)
-        )
-        return self.last
-
-    async def press(self, title: str) -> Handled:
-        assert self.last is not None
-        payload = next(b.payload for m in self.last.messages for b in m.buttons if b.title == title)
-        return await self.send(button=payload)
-
-    @property
-    def texts(self) -> str:
-        return " ".join(m.text for m in self.last.messages) if self.last else ""
-
-    @property
-    def buttons(self) -> list[str]:
-        return [b.title for m in self.last.messages for b in m.buttons] if self.last else []
-
-
-async def outbox(app: App) -> list[tuple[OutboxEntry, dict[str, object]]]:
-    async with app.store.transaction() as session:
-        entries = (await session.scalars(select(OutboxEntry).order_by(OutboxEntry.id))).all()
-        return [(e, app.cipher.open(e.payload)) for e in entries]
-
-
-async def alerts(app: App) -> list[tuple[OutboxEntry, dict[str, object]]]:
-    return [(e, p) for e, p in await outbox(app) if e.priority == URGENT]
+from bot.infra.sql import Case
+from tests.safety.support import PERSON, Pupil, ScriptedNlu, alerts, outbox
 
 
 async def test_a_crisis_on_the_first_turn_gets_the_reply_and_a_persisted_alert(app: App) -> None:
