@@ -98,6 +98,7 @@ audit: $(STAMP)
 bench: setup
 	@$(BIN)/python bench/nlu_bench.py
 	@$(BIN)/python -m bench.telegram_bench --seconds 20 --no-rate-limit
+	@$(BIN)/python bench/safety_bench.py
 
 clean:
 	rm -rf $(VENV) nlu/.venv nlu/models data .pytest_cache .mypy_cache .ruff_cache

@@ -172,23 +172,6 @@ def test_odd_input_is_screened_without_error(lexicon: Lexicon, text: str) -> Non
     assert screen(text, lexicon).level == "none"
 
 
-def test_a_typical_message_is_screened_well_under_a_millisecond(lexicon: Lexicon) -> None:
-    texts = [
-        "ik heb een vraag over de leerplicht, mag ik stoppen als ik 16 ben?",
-        "mijn vader slaat mij als hij dronken is en ik weet niet wat ik moet doen",
-        "ik wil dood",
-        "hallo",
-        "ik ben doodmoe van school vandaag",
-    ]
-    screen(texts[0], lexicon)
-    started = time.perf_counter()
-    for _ in range(100):
-        for text in texts:
-            screen(text, lexicon)
-    mean = (time.perf_counter() - started) / (100 * len(texts))
-    assert mean < 0.001
-
-
 @pytest.mark.parametrize(
     "text",
     [
