@@ -14,6 +14,7 @@ from bot.flows.text import normalize
 from bot.flows.yamlio import YamlDoc, load_yaml
 
 FOLDER = "answers"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # where docs/ lives (content may be a copy)
 SPELLING = "_spelling.yml"
 FAMILIES = frozenset(
     {
@@ -107,7 +108,8 @@ def _is_source(source: str, root: Path) -> bool:
     """A web page, or a document of this project about Wegwijs itself (docs/...)."""
     if source.startswith(("https://", "http://")):
         return True
-    return source.startswith("docs/") and (root / source).is_file()
+    return source.startswith("docs/") and any(
+        (base / source).is_file() for base in (root, PROJECT_ROOT))
 
 
 def _entry(

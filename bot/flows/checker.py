@@ -357,9 +357,8 @@ def report(
             "Links between files (flows, slots, steps) are checked once the errors above are fixed."
         ))
     verdict = "content is valid" if not errors else "content is NOT valid"
-    lines.append(f"{content_dir}: " + messages.text(
-        f"{verdict}: {len(errors)} error(s), {len(warnings)} warning(s)"
-    ))
+    counted = f"{verdict}: {len(errors)} error(s), {len(warnings)} warning(s)"
+    lines.append(f"{content_dir}: " + messages.text(counted))
     return "\n".join(lines)
 
 
