@@ -57,11 +57,15 @@ class App:
 
     def reload(self) -> bool:
         """Load and check content/ again; swap it in only when it has no errors."""
-        return self._take(*load_content(self.settings.content_dir))
+        return self._take(*load_content(self.settings.content_dir, cache_dir(self.settings)))
 
     async def reload_in_background(self) -> bool:
         """`reload` with the reading and checking in a thread, so the channel keeps serving."""
-        return self._take(*await asyncio.to_thread(load_content, self.settings.content_dir))
+        return self._take(
+            *await asyncio.to_thread(
+                load_content, self.settings.content_dir, cache_dir(self.settings)
+            )
+        )
 
     def request_reload(self, *_: object) -> None:
         """Ask for a reload before the next message (safe inside a signal handler)."""
@@ -109,9 +113,14 @@ class App:
         await self.store.close()
 
 
-def content_or_fail(content_dir: Path) -> Content:
+def cache_dir(settings: Settings) -> Path:
+    """Where things derived from content (the safety model) are kept between runs."""
+    return settings.data_dir / "cache"
+
+
+def content_or_fail(content_dir: Path, cache: Path | None = None) -> Content:
     """Load the content; refuse to start with the full report when it is invalid."""
-    content, problems = load_content(content_dir)
+    content, problems = load_content(content_dir, cache)
     if content is None:
         raise ContentError(problems)
     _warn(problems)
@@ -148,7 +157,7 @@ async def build(settings: Settings, content: Content | None = None) -> App:
     `content` is loaded from `settings.content_dir` unless given (tests load it once).
     """
     if content is None:
-        content = content_or_fail(settings.content_dir)
+        content = content_or_fail(settings.content_dir, cache_dir(settings))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     cipher = Cipher(settings.ensure_secret_key().reveal())
     store = Store(database_url(settings.database_url, settings.data_dir))

@@ -34,8 +34,14 @@ def all_actions() -> Mapping[str, Builtin]:
     return {**ENGINE_BUILTINS, **catalog_builtins.BUILTINS, **safety_screen.BUILTINS}
 
 
-def load_content(content_dir: Path) -> tuple[Content | None, list[Problem]]:
-    """Load and check everything in `content/`; the Content is None when there are errors."""
+def load_content(
+    content_dir: Path, cache_dir: Path | None = None
+) -> tuple[Content | None, list[Problem]]:
+    """Load and check everything in `content/`; the Content is None when there are errors.
+
+    `cache_dir`: where what is derived from content may be kept across processes (the safety
+    screen's learned model); without it, it is kept for this process only.
+    """
     flows, problems = load_flows(content_dir)
     slots, found = load_slots(content_dir)
     problems += found
@@ -45,7 +51,7 @@ def load_content(content_dir: Path) -> tuple[Content | None, list[Problem]]:
     problems += found
     the_catalog, found = catalog.load(content_dir)
     problems += found
-    lexicon_, found = lexicon.load(content_dir)
+    lexicon_, found = lexicon.load(content_dir, cache_dir=cache_dir)
     problems += found
     gazetteer, found = places.load_gazetteer(content_dir)
     problems += found

@@ -1,4 +1,4 @@
-"""Write content/safety_nlu_examples.yml from the Rasa training data in nlu/data.
+"""Write bot/safety/data/nlu_examples.yml from the Rasa training data in nlu/data.
 
 Run: .venv/bin/python scripts/build_safety_examples.py   (idempotent; a test checks the file)
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.nlu_tools.corpus import render_safety_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "content" / "safety_nlu_examples.yml"
+TARGET = ROOT / "bot" / "safety" / "data" / "nlu_examples.yml"
 
 
 def main() -> None:

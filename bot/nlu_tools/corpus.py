@@ -3,9 +3,9 @@
 The NLU data holds thousands of messages written the way pupils write: the `crisis` intent and
 every other intent (everyday talk: greetings, yes/no, school, feelings without danger). The
 safety model learns from them too, so that short everyday answers ("denk het niet", "ik wil
-iemand spreken") are not mistaken for a crisis. Content must not depend on files outside
-content/, so `scripts/build_safety_examples.py` writes them to content/safety_nlu_examples.yml
-and a test checks that file is up to date.
+iemand spreken") are not mistaken for a crisis. The bot's image has no nlu/ folder, so
+`scripts/build_safety_examples.py` writes them to bot/safety/data/nlu_examples.yml (shipped with
+the package, not content for editors) and a test checks that file is up to date.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ HEADER = """\
 # the NLU intent `crisis` as crisis, every other intent as everyday messages (none). They
 # teach it what ordinary pupil messages look like, so that a short answer such as "denk het
 # niet" or "ik wil iemand spreken" does not get the crisis reply. Crisis categories and the
-# hard non-crisis cases (hyperbole, jokes) come from safety_examples.yml.
+# hard non-crisis cases (hyperbole, jokes) come from content/safety_examples.yml.
 """
 
 
@@ -53,7 +53,7 @@ def read_intent_examples(data_dir: Path) -> dict[str, list[str]]:
 
 
 def render_safety_corpus(data_dir: Path) -> str:
-    """The text of content/safety_nlu_examples.yml for the NLU data in `data_dir`."""
+    """The text of bot/safety/data/nlu_examples.yml for the NLU data in `data_dir`."""
     crisis: list[str] = []
     none: list[str] = []
     for intent, examples in sorted(read_intent_examples(data_dir).items()):

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.flows.problems import Problem
 from bot.flows.yamlio import YamlDoc, load_yaml
+from bot.safety import model_cache
 from bot.safety.model import Example, SafetyModel, train
 from bot.safety.patterns import PatternCompiler, PatternError
 from bot.safety.screen import (
@@ -77,9 +78,11 @@ class _Reader:
 
 
 EXAMPLES_FILE = "safety_examples.yml"
-NLU_EXAMPLES_FILE = "safety_nlu_examples.yml"
+# Generated from nlu/data by scripts/build_safety_examples.py; shipped with the bot (the bot's
+# image has no nlu/ folder), not in content/: editors do not edit it.
+NLU_EXAMPLES = Path(__file__).resolve().parent / "data" / "nlu_examples.yml"
+NLU_EXAMPLES_DISPLAY = "bot/safety/data/nlu_examples.yml"
 NLU_SET = "nlu"  # set name of the messages from the NLU data (always used to train)
-_MODEL_FILES: dict[str, str | None] = {"examples": EXAMPLES_FILE, "nlu_examples": None}
 LABELS = ("crisis", "none", "check")
 _EXAMPLE_KEYS = frozenset({"text", "label", "category", "also", "set"})
 MIN_EXAMPLES = 5  # per label (crisis, none) and per category, or the model is not trained
@@ -96,8 +99,15 @@ class LabelledExample:
     set_name: str
 
 
-def load(content_dir: Path) -> tuple[Lexicon | None, list[Problem]]:
-    """Load and compile the safety lexicon; None when it has errors."""
+def load(
+    content_dir: Path, *, cache_dir: Path | None = None, nlu_examples: Path = NLU_EXAMPLES
+) -> tuple[Lexicon | None, list[Problem]]:
+    """Load and compile the safety lexicon; None when it has errors.
+
+    The learned model is trained once per process and set of examples, and kept in `cache_dir`
+    (e.g. the data folder's cache) across processes when given (bot/safety/model_cache.py).
+    `nlu_examples`: the generated NLU messages `model: nlu_examples: true` adds.
+    """
     path = content_dir / "safety.yml"
     if not path.exists():
         return None, [
@@ -116,7 +126,9 @@ def load(content_dir: Path) -> tuple[Lexicon | None, list[Problem]]:
     problems += reader.problems
     settings = reader.mapping(doc.data, ()).get("model") if isinstance(doc.data, Mapping) else None
     if lexicon is not None and settings is not None and not problems:
-        lexicon, model_problems = _with_model(lexicon, reader, settings, content_dir)
+        lexicon, model_problems = _with_model(
+            lexicon, reader, settings, content_dir, cache_dir, nlu_examples
+        )
         problems += model_problems
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -246,7 +258,12 @@ def _heightened(r: _Reader, compiler: PatternCompiler, data: Mapping[str, Any]) 
 
 
 def _with_model(
-    lexicon: Lexicon, r: _Reader, settings: Any, content_dir: Path
+    lexicon: Lexicon,
+    r: _Reader,
+    settings: Any,
+    content_dir: Path,
+    cache_dir: Path | None,
+    nlu_examples: Path,
 ) -> tuple[Lexicon, list[Problem]]:
     """Train the learned second signal on the examples file named in `model:`."""
     data = r.mapping(settings, ("model",))
@@ -270,18 +287,35 @@ def _with_model(
             "check_threshold is higher than crisis_threshold",
             "the check threshold must be the lower one",
         )
-    names = {key: data.get(key, default) for key, default in _MODEL_FILES.items()}
-    for key, name in names.items():
-        if name is not None and (
-            not isinstance(name, str) or "/" in name or not name.endswith(".yml")
-        ):
-            r.problem(("model", key), f"'{key}' must be a file name in content/ ending in .yml")
-            return lexicon, list(r.problems)
-    examples, problems = _read_training(content_dir, names["examples"], names["nlu_examples"])
-    problems = list(r.problems) + problems
-    if any(p.severity == "error" for p in problems):
-        return lexicon, problems
-    model = train_model(examples, lexicon)
+    name = data.get("examples", EXAMPLES_FILE)
+    if not isinstance(name, str) or "/" in name or not name.endswith(".yml"):
+        r.problem(
+            ("model", "examples"), "'examples' must be a file name in content/ ending in .yml"
+        )
+        return lexicon, list(r.problems)
+    with_nlu = data.get("nlu_examples", False)
+    if not isinstance(with_nlu, bool):
+        r.problem(
+            ("model", "nlu_examples"),
+            "'nlu_examples' must be true or false",
+            f"true: also learn from the NLU training data ({NLU_EXAMPLES_DISPLAY}, generated)",
+        )
+        return lexicon, list(r.problems)
+    problems = list(r.problems)
+    nlu_file = nlu_examples if with_nlu else None
+    files = [content_dir / name] + ([nlu_file] if nlu_file is not None else [])
+    cache_key = model_cache.key_of(files, lexicon.normaliser)
+    model = None
+    if cache_key is not None and not any(p.severity == "error" for p in problems):
+        model = model_cache.lookup(cache_key, cache_dir)
+    if model is None:
+        examples, found = _read_training(content_dir, name, nlu_file)
+        problems += found
+        if any(p.severity == "error" for p in problems):
+            return lexicon, problems
+        model = train_model(examples, lexicon)
+        if cache_key is not None:
+            model_cache.store(cache_key, model, cache_dir)
     signal = ModelSignal(model, thresholds["check_threshold"], thresholds["crisis_threshold"])
     return replace(lexicon, model=signal), problems
 
@@ -296,27 +330,32 @@ def train_model(examples: list[LabelledExample], lexicon: Lexicon) -> SafetyMode
     )
 
 
-def training_examples(content_dir: Path) -> list[LabelledExample]:
+def training_examples(
+    content_dir: Path, nlu_examples: Path = NLU_EXAMPLES
+) -> list[LabelledExample]:
     """Every example the model learns from: safety_examples.yml plus the NLU messages."""
-    everyday = NLU_EXAMPLES_FILE if (content_dir / NLU_EXAMPLES_FILE).exists() else None
+    everyday = nlu_examples if nlu_examples.exists() else None
     return _read_training(content_dir, EXAMPLES_FILE, everyday)[0]
 
 
 def _read_training(
-    content_dir: Path, examples_file: str, nlu_file: str | None
+    content_dir: Path, examples_file: str, nlu_file: Path | None
 ) -> tuple[list[LabelledExample], list[Problem]]:
     examples, problems = read_examples(content_dir / examples_file)
     if nlu_file is not None:
-        everyday, more = read_nlu_examples(content_dir / nlu_file)
+        everyday, more = read_nlu_examples(nlu_file)
         examples, problems = examples + everyday, problems + more
     return examples, problems
 
 
 def read_nlu_examples(path: Path) -> tuple[list[LabelledExample], list[Problem]]:
-    """Read content/safety_nlu_examples.yml (generated from the NLU data), set name `nlu`."""
-    display = f"content/{path.name}"
+    """Read the NLU messages (generated from nlu/data; NLU_EXAMPLES), set name `nlu`."""
+    display = NLU_EXAMPLES_DISPLAY if path == NLU_EXAMPLES else str(path)
     doc, problems = _examples_file(
-        path, "`model: nlu_examples`", "run: .venv/bin/python scripts/build_safety_examples.py"
+        path,
+        "`model: nlu_examples`",
+        "run: .venv/bin/python scripts/build_safety_examples.py",
+        display,
     )
     if doc is None:
         return [], problems
@@ -338,9 +377,11 @@ def read_nlu_examples(path: Path) -> tuple[list[LabelledExample], list[Problem]]
     return examples, problems
 
 
-def _examples_file(path: Path, named_by: str, hint: str) -> tuple[YamlDoc | None, list[Problem]]:
+def _examples_file(
+    path: Path, named_by: str, hint: str, display: str | None = None
+) -> tuple[YamlDoc | None, list[Problem]]:
     """Load an examples file; a missing file is a problem that says how to get it back."""
-    display = f"content/{path.name}"
+    display = display or f"content/{path.name}"
     if not path.exists():
         missing = f"file is missing; safety.yml {named_by} names it"
         return None, [Problem(display, None, missing, hint)]

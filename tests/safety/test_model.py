@@ -10,7 +10,7 @@ import pytest
 from bot.nlu_tools.corpus import render_safety_corpus
 from bot.safety.lexicon import (
     EXAMPLES_FILE,
-    NLU_EXAMPLES_FILE,
+    NLU_EXAMPLES,
     load,
     read_examples,
     read_nlu_examples,
@@ -177,9 +177,9 @@ def test_the_report_command_prints_the_cross_validation_table(
     assert "Leave-one-set-out" in out and "redteam4" in out and "model alone" in out
 
 
-def test_the_nlu_messages_in_content_are_those_of_the_nlu_training_data() -> None:
+def test_the_generated_nlu_messages_are_those_of_the_nlu_training_data() -> None:
     expected = render_safety_corpus(NLU_DATA)
-    actual = (CONTENT_DIR / NLU_EXAMPLES_FILE).read_text(encoding="utf-8")
+    actual = NLU_EXAMPLES.read_text(encoding="utf-8")
     assert actual == expected, "run: .venv/bin/python scripts/build_safety_examples.py"
 
 
@@ -204,7 +204,7 @@ def test_everyday_messages_the_model_never_saw_rarely_get_a_crisis_reply(
     """Hold out every fifth NLU message, train on the rest, screen the held-out ones."""
     assert lexicon.model is not None
     safety, _ = read_examples(CONTENT_DIR / EXAMPLES_FILE)
-    nlu, problems = read_nlu_examples(CONTENT_DIR / NLU_EXAMPLES_FILE)
+    nlu, problems = read_nlu_examples(NLU_EXAMPLES)
     assert problems == []
     held, trained = nlu[::5], [e for i, e in enumerate(nlu) if i % 5]
     signal = ModelSignal(
@@ -222,15 +222,24 @@ def test_everyday_messages_the_model_never_saw_rarely_get_a_crisis_reply(
 
 
 def test_a_missing_or_malformed_nlu_examples_file_is_a_problem(tmp_path: Path) -> None:
-    model = "model: {nlu_examples: safety_nlu_examples.yml, check_threshold: 0.6}\n"
-    lexicon, problems = load(toy(tmp_path, model=model))
+    model = "model: {nlu_examples: true, check_threshold: 0.6}\n"
+    generated = tmp_path / "generated.yml"
+    lexicon, problems = load(toy(tmp_path, model=model), nlu_examples=generated)
     assert lexicon is None
-    assert any("safety_nlu_examples.yml" in p.render() and "missing" in p.message
-               for p in problems)
-    (tmp_path / "safety_nlu_examples.yml").write_text("crisis: hallo\nnone: [a, b]\n")
-    lexicon, problems = load(tmp_path)
+    assert any("generated.yml" in p.render() and "missing" in p.message for p in problems)
+    generated.write_text("crisis: hallo\nnone: [a, b]\n")
+    lexicon, problems = load(tmp_path, nlu_examples=generated)
     assert lexicon is None
     assert any("'crisis' must be a list" in p.message for p in problems)
-    (tmp_path / "safety_nlu_examples.yml").write_text("crisis: [ik wil weg]\nnone: [hallo]\n")
-    lexicon, problems = load(tmp_path)
+    generated.write_text("crisis: [ik wil weg]\nnone: [hallo]\n")
+    lexicon, problems = load(tmp_path, nlu_examples=generated)
     assert lexicon is not None and lexicon.model is not None, problems
+    bad = "model: {nlu_examples: generated.yml, check_threshold: 0.6}\n"
+    lexicon, problems = load(toy(tmp_path, model=bad), nlu_examples=generated)
+    assert lexicon is None
+    assert any("'nlu_examples' must be true or false" in p.message for p in problems)
+
+
+def test_the_generated_nlu_messages_ship_with_the_bot_not_in_content() -> None:
+    assert NLU_EXAMPLES.exists() and CONTENT_DIR not in NLU_EXAMPLES.parents
+    assert not (CONTENT_DIR / "safety_nlu_examples.yml").exists()

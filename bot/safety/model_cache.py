@@ -1,0 +1,149 @@
+"""The learned safety model, trained once: kept per process and in a cache folder on disk.
+
+Training (normalising ~10,000 examples and counting their features) took most of the time of
+loading the content. The same examples, normaliser and model code always give the same model
+(training is counting), so a model is stored under a key that hashes all three (the example
+files' bytes, so a hit needs no parsing): a change to any of them is a new key, and an old file
+is never used for other examples. Only a model trained from files without errors is stored.
+The file is JSON (no code is ever loaded from disk) and records its key; a file that cannot be
+read, or whose key or format does not match, is ignored and the model is trained again. Writing
+is best effort: a read-only or full disk only costs the training time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from bot.safety import model as model_module
+from bot.safety import text as text_module
+from bot.safety.model import SafetyModel
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1  # raise when the file layout changes
+PREFIX = "safety-model-"
+KEEP = 4  # models kept per process (a reload with changed examples adds one)
+_CODE = tuple(Path(m.__file__ or "").read_bytes() for m in (model_module, text_module))
+_memory: dict[str, SafetyModel] = {}
+
+
+def key_of(files: Iterable[Path], normaliser: object) -> str | None:
+    """The cache key: a hash of the example files, the normaliser and the model's code.
+
+    None when a file cannot be read (the loader then reports it).
+    """
+    digest = hashlib.sha256(f"format {FORMAT}\n".encode())
+    for code in _CODE:
+        digest.update(hashlib.sha256(code).digest())
+    digest.update(hashlib.sha256(repr(normaliser).encode()).digest())
+    for path in files:
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            return None
+    return digest.hexdigest()
+
+
+def lookup(key: str, cache_dir: Path | None) -> SafetyModel | None:
+    """The model stored under `key`: in this process, else in `cache_dir`; None when neither."""
+    found = _memory.get(key)
+    if found is None and cache_dir is not None:
+        found = _read(cache_dir / f"{PREFIX}{key}.json", key)
+        if found is not None:
+            _remember(key, found)
+    return found
+
+
+def store(key: str, model: SafetyModel, cache_dir: Path | None) -> None:
+    """Keep a freshly trained model in this process and in `cache_dir`."""
+    _remember(key, model)
+    if cache_dir is not None:
+        _write(cache_dir, key, model)
+
+
+def _remember(key: str, model: SafetyModel) -> None:
+    if len(_memory) >= KEEP:
+        _memory.pop(next(iter(_memory)))
+    _memory[key] = model
+
+
+def forget() -> None:
+    """Empty the per-process cache (tests)."""
+    _memory.clear()
+
+
+def to_json(model: SafetyModel, key: str) -> dict[str, Any]:
+    """The stored form of a model."""
+    return {
+        "format": FORMAT,
+        "key": key,
+        "bias": model.bias,
+        "size": model.size,
+        "weights": dict(model.weights),
+        "category_priors": dict(model.category_priors),
+        "category_weights": {name: dict(w) for name, w in model.category_weights.items()},
+        "category_unknown": dict(model.category_unknown),
+    }
+
+
+def from_json(data: Mapping[str, Any]) -> SafetyModel:
+    """A model from its stored form (KeyError, TypeError or ValueError when malformed)."""
+
+    def floats(value: Any) -> Mapping[str, float]:
+        if not isinstance(value, dict):
+            raise TypeError("not a mapping")
+        return MappingProxyType({str(k): float(v) for k, v in value.items()})
+
+    weights = data["category_weights"]
+    if not isinstance(weights, dict):
+        raise TypeError("category_weights is not a mapping")
+    return SafetyModel(
+        float(data["bias"]),
+        floats(data["weights"]),
+        floats(data["category_priors"]),
+        MappingProxyType({str(name): floats(w) for name, w in weights.items()}),
+        floats(data["category_unknown"]),
+        int(data["size"]),
+    )
+
+
+def _read(path: Path, key: str) -> SafetyModel | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key:
+            return None
+        return from_json(data)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        log.warning("safety model cache %s ignored: %s", path.name, type(error).__name__)
+        return None
+
+
+def _write(cache_dir: Path, key: str, model: SafetyModel) -> None:
+    """Write atomically (a temporary file renamed), and remove models of older keys."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".safety-model-")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(to_json(model, key), out)
+            os.replace(temporary, cache_dir / f"{PREFIX}{key}.json")
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+        for old in cache_dir.glob(f"{PREFIX}*.json"):
+            if old.name != f"{PREFIX}{key}.json":
+                old.unlink(missing_ok=True)
+    except OSError as error:
+        log.warning("safety model cache not written: %s", type(error).__name__)
+
+
+__all__ = ["forget", "from_json", "key_of", "lookup", "store", "to_json"]
