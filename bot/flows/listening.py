@@ -88,6 +88,7 @@ class Listening:
     unknown_question: tuple[str, ...] = ()  # a question nobody wrote an answer to
     heard: tuple[str, ...] = ()  # a statement the bot cannot place: acknowledged, not judged
     low_moods: frozenset[str] = frozenset()  # moods that make a free text about feeling down
+    informational: frozenset[str] = frozenset()  # global flows the question bank may answer first
 
     def is_question(self, norm: str, raw: str) -> bool:
         """Ends with '?', or one of its clauses starts with a question word ("ze posten

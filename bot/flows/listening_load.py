@@ -59,6 +59,7 @@ def load_listening(content_dir: Path) -> tuple[Listening, list[Problem]]:
         unknown_question=reader.texts(data.get("unknown_question"), ("unknown_question",)),
         heard=reader.texts(data.get("heard"), ("heard",)),
         low_moods=frozenset(str(m) for m in data.get("low_moods") or ()),
+        informational=frozenset(str(f) for f in data.get("informational") or ()),
     )
     return listening, reader.problems
 

@@ -56,9 +56,17 @@ def respond(run: Run, text: str, nlu: NluResult | None) -> None:
                            str(run.memory.get(ANSWERED, "")))
     if _adult(run, reading, text, nlu):
         return
-    if asking is not None and _answer(run, asking, reading, text, nlu, strict=True):
+    # A question is answered by the bank before the NLU's guess picks a button for it, and
+    # before a general flow (privacy, what is this bot) that the bank answers more exactly.
+    question_first = reading.question and reading.bank is not None
+    strict_nlu = None if question_first else nlu
+    if asking is not None and _answer(run, asking, reading, text, strict_nlu, strict=True):
         return
-    if reading.global_flow:
+    informational = reading.global_flow in run.content.listening.informational
+    if informational and asking is not None and asking.buttons and _answer(
+            run, asking, reading, text, None, strict=False, buttons_only=True):
+        return  # "anoniem chatten" names a button; the NLU's privacy guess does not win
+    if reading.global_flow and not (question_first and informational):
         run.interrupt(reading.global_flow)
         return
     noted = _note_facts(run, asking, reading)
@@ -130,9 +138,11 @@ def _adult(run: Run, reading: Reading, text: str, nlu: NluResult | None) -> bool
 
 
 def _answer(run: Run, spec: StepSpec, reading: Reading, text: str, nlu: NluResult | None,
-            strict: bool) -> bool:
+            strict: bool, buttons_only: bool = False) -> bool:
     found = answers.interpret(run.content, spec, text, nlu, strict)
     if found is None:
+        return False
+    if buttons_only and not any(b.value == found.value for b in spec.buttons):
         return False
     for name, value in reading.facts.items():
         if name != spec.collect:
