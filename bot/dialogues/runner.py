@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from bot.conversation.seed import seed_pupil
+from bot.conversation.seed import pupil_state, seed_pupil
 from bot.conversation.service import ConversationService, Inbound
 from bot.dialogues.spec import Dialogue, Expect, Turn
 from bot.flows.actions import Message
@@ -94,11 +94,8 @@ class DialogueResult:
 class Runner:
     """Sends each dialogue's turns to a conversation service as a fresh console pupil."""
 
-    def __init__(self, service: ConversationService,
-                 read_state: Callable[[str], Awaitable[State]],
-                 nlu: NluClient | None = None) -> None:
+    def __init__(self, service: ConversationService, nlu: NluClient | None = None) -> None:
         self.service = service
-        self.read_state = read_state
         self.nlu = nlu
         self._count = 0
 
@@ -109,10 +106,9 @@ class Runner:
             return result
         self._count += 1
         user = f"dialogue-{self._count}"
-        pupil_id = self.service.cipher.pseudonym(CHANNEL, user)
         last = await seed_pupil(self.service, CHANNEL, user, dialogue.start, dialogue.slots)
         for index, turn in enumerate(dialogue.turns):
-            before = await self.read_state(pupil_id)
+            before = await pupil_state(self.service, CHANNEL, user)
             inbound, problem = self._inbound(turn, user, last)
             if inbound is None:
                 result.failure = Failure(dialogue, index, [problem], result.records)
@@ -120,9 +116,9 @@ class Runner:
             self.service.nlu = self.nlu if self.nlu is not None else (
                 _Given(turn.nlu) if turn.nlu is not None else None)
             handled = await self.service.handle(inbound)
-            after = await self.read_state(pupil_id)
+            after = await pupil_state(self.service, CHANNEL, user)
             record = TurnRecord(turn, handled.messages, before, after, handled.safety or "none",
-                                await self._has_case(pupil_id), handled.notes)
+                                await self._has_case(handled.pupil_id), handled.notes)
             result.records.append(record)
             problems = check(turn.expect, record)
             if problems:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bot.app import App, build
+from bot.app import build
 from bot.dialogues.listening import Figures, measure
 from bot.dialogues.runner import DialogueResult, Runner, transcript
 from bot.dialogues.spec import load_dialogues
 from bot.flows.problems import Problem
-from bot.flows.state import State
-from bot.infra.sql import Pupil
 from bot.settings import Settings
 
 TESTS_DIR = "tests"
@@ -44,22 +42,11 @@ async def run_suite(
                            rasa_url=settings.rasa_url if use_rasa else None)
         app = await build(isolated)
         try:
-            runner = Runner(app.service, _state_reader(app), app.nlu if use_rasa else None)
+            runner = Runner(app.service, app.nlu if use_rasa else None)
             results = [await runner.run(dialogue) for dialogue in dialogues]
         finally:
             await app.close()
     return results, []
-
-
-def _state_reader(app: App) -> Callable[[str], Awaitable[State]]:
-    async def read(pupil_id: str) -> State:
-        async with app.store.pupil_transaction(pupil_id) as session:
-            pupil = await session.get(Pupil, pupil_id)
-            if pupil is None or pupil.state is None:
-                return State()
-            return State.from_json(app.cipher.open(pupil.state))
-
-    return read
 
 
 def report(results: Sequence[DialogueResult], problems: Sequence[Problem],
