@@ -268,3 +268,53 @@ async def test_each_example_of_the_issue_gets_the_fitting_reply(
     for fragment in fragments:
         assert fragment in pupil.texts
     assert await alerts(app) == []
+
+
+# --- no pep talk without asking after a disclosure --------------------------------------------
+
+GO_ON = "Wil je daar nu over verder praten?"
+
+
+@pytest.mark.parametrize(("flow", "first"), [("quit_school", "Je denkt erover om te stoppen"),
+                                             ("motivation", "Ik stel je een paar vragen")])
+async def test_after_a_disclosure_a_talk_about_school_starts_only_when_the_pupil_wants(
+    app: App, flow: str, first: str
+) -> None:
+    pupil = Pupil(app)
+    await pupil.send("/start")
+    await disclose(pupil)
+    await pupil.press("Ja, ik ben nu veilig")
+    await pupil.press(BACK)
+    await pupil.send(button=f"!flow:{flow}")
+    assert GO_ON in pupil.texts and first not in pupil.texts
+    await pupil.send("nee")
+    assert first not in pupil.texts and "1813" in pupil.texts
+    await pupil.send(button=f"!flow:{flow}")
+    assert GO_ON in pupil.texts
+    await pupil.press("Ja")
+    assert first in pupil.texts
+
+
+@pytest.mark.parametrize("flow", ["quit_school", "motivation"])
+async def test_without_a_disclosure_a_talk_about_school_starts_at_once(
+    app: App, flow: str
+) -> None:
+    pupil = Pupil(app)
+    await pupil.send("/start")
+    await pupil.send(button=f"!flow:{flow}")
+    assert GO_ON not in pupil.texts
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs the engine: a flow that is resumed after an interrupting flow re-asks its "
+    "waiting question; content cannot run a step first (see the issue 15 report)",
+)
+async def test_a_talk_about_school_is_not_resumed_after_a_disclosure_without_asking(
+    app: App,
+) -> None:
+    pupil, question = await at_the_motivation_question(app)
+    await disclose(pupil)
+    await pupil.press("Ja, ik ben nu veilig")
+    await pupil.press(BACK)
+    assert GO_ON in pupil.texts and question not in pupil.texts
