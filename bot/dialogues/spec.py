@@ -21,7 +21,7 @@ EXPECTATIONS = (
     "says", "says_one_of", "not_says", "buttons", "not_buttons", "at", "handoff", "safety",
     "max_messages", "understood",
 )
-SAFETY_LEVELS = ("crisis", "check", "none")
+SAFETY_LEVELS = ("crisis", "check", "care", "none")
 DIALOGUE_KEYS = ("name", "who", "start", "slots", "turns", "nlu")
 
 
@@ -169,7 +169,7 @@ def _expect(
     safety = raw.get("safety")
     if safety is not None and safety not in SAFETY_LEVELS:
         problems.append(Problem(file, lines.line((*path, "safety")),
-                                f"'safety' is '{safety}'", "use crisis, check or none"))
+                                f"'safety' is '{safety}'", "use crisis, check, care or none"))
     for key in ("handoff", "understood"):
         if key in raw and not isinstance(raw[key], bool):
             problems.append(Problem(file, lines.line((*path, key)),

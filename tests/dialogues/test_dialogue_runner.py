@@ -36,7 +36,7 @@ def test_a_mistake_in_a_dialogue_file_is_reported_with_its_line(tmp_path: Path) 
                             "        safety: danger\n      - zeg: iets\n")
     _, problems = load_dialogues([path], tmp_path)
     rendered = "\n".join(p.render() for p in problems)
-    assert "dialogue.yml:5" in rendered and "crisis, check or none" in rendered
+    assert "dialogue.yml:5" in rendered and "crisis, check, care or none" in rendered
     assert "dialogue.yml:6" in rendered and "'pupil:' or 'press:'" in rendered
 
 
