@@ -1,4 +1,9 @@
-"""Load `content/safety.yml`: check it, compile its patterns, report every problem with its line."""
+"""Load `content/safety.yml`: check it, compile its patterns, report every problem with its line.
+
+Over 400 lines: one file with many sections (word families, rules, harmless frames, care,
+heightened lines, NLU settings), each with its own checks and compiled form. The next split is
+one module per section, once a second file shares a section format.
+"""
 
 from __future__ import annotations
 

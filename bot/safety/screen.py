@@ -8,6 +8,10 @@ trigger a rule; a negation near a match lowers it (usually to a check question).
 When the precise rules find no crisis, the concept net runs: families of words that carry one
 idea (a death wish, a means, a hit, the pupil as victim) that occur close together, in any
 order, fire a net rule unless a harmless frame (a game, cooking, sport) is near.
+
+Over 400 lines: every pass (rules, heightened memory of risk, care, the learned model, the
+NLU) reads the same normalised text and returns one verdict type; they stay together until a
+pass is reused elsewhere.
 """
 
 from __future__ import annotations
