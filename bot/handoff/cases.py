@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from bot.flows.state import State
 from bot.handoff import notices
 from bot.handoff.counsellor import CounsellorTexts
 from bot.handoff.routing import Routing
+from bot.handoff.tables import CaseMessage
 from bot.infra.crypto import Cipher
 from bot.infra.sql import (
     AuditEntry,
@@ -48,25 +50,21 @@ class HandoffError(WegwijsError):
     """The handoff service cannot work (e.g. content/counsellor.yml was not loaded)."""
 
 
-class CaseOutbox:
-    """State and helpers shared by the handoff use cases; every message goes through the outbox."""
+@dataclass
+class HandoffContext:
+    """What the parts of the handoff share: content, keys, routing, store, clock, wake-up.
 
-    def __init__(
-        self,
-        content: Content,
-        cipher: Cipher,
-        routing: Routing,
-        store: Store | None = None,
-        pupil_channels: frozenset[str] = frozenset({"telegram"}),
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.content = content
-        self.cipher = cipher
-        self.routing = routing
-        self.store = store
-        self.pupil_channels = pupil_channels
-        self.clock = clock
-        self.on_commit: Callable[[], None] = lambda: None
+    One object, shared by reference: replacing `content` (a reload) or `clock` (tests) here
+    reaches every part at once.
+    """
+
+    content: Content
+    cipher: Cipher
+    routing: Routing
+    store: Store | None = None
+    pupil_channels: frozenset[str] = frozenset({"telegram"})
+    clock: Callable[[], datetime] = utcnow
+    on_commit: Callable[[], None] = field(default=lambda: None)
 
     @property
     def texts(self) -> CounsellorTexts:
@@ -76,7 +74,44 @@ class CaseOutbox:
             raise HandoffError("content/counsellor.yml is not loaded")
         return texts
 
-    async def _open_case_of(self, session: AsyncSession, pupil_id: str) -> Case | None:
+    def require_store(self) -> Store:
+        """The store; the handoff cannot work on cases without one."""
+        if self.store is None:
+            raise HandoffError("the handoff service was built without a store")
+        return self.store
+
+
+class PupilStates:
+    """The pupil's conversation state as the handoff reads, changes and continues it."""
+
+    def __init__(self, context: HandoffContext) -> None:
+        self.context = context
+
+    def load(self, pupil: Pupil) -> State:
+        """The pupil's saved state (a fresh one when there is none)."""
+        cipher = self.context.cipher
+        return State.from_json(cipher.open(pupil.state)) if pupil.state else State()
+
+    def save(self, pupil: Pupil, state: State) -> None:
+        """Seal and store the pupil's state."""
+        pupil.state = self.context.cipher.seal(state.to_json())
+        pupil.updated_at = utcnow()
+
+    def run_flow(self, pupil: Pupil, flow: str) -> tuple[Message, ...]:
+        """Start a flow for the pupil (like the conversation service does) and save the state."""
+        outcome = engine.step(self.context.content, self.load(pupil), FlowTriggered(flow))
+        self.save(pupil, outcome.state)
+        return outcome.messages
+
+
+class CaseOutbox:
+    """Everything the handoff sends about a case, through the outbox, and its audit log."""
+
+    def __init__(self, context: HandoffContext) -> None:
+        self.context = context
+
+    async def open_case_of(self, session: AsyncSession, pupil_id: str) -> Case | None:
+        """The pupil's pending or claimed case, if any."""
         return (
             await session.scalars(
                 select(Case)
@@ -86,17 +121,20 @@ class CaseOutbox:
             )
         ).first()
 
-    def _notify_case(
+    def notify_case(
         self,
         session: AsyncSession,
         case: Case,
         lines: Sequence[tuple[str, str]],
         previous: tuple[str, str | None, str] | None,
     ) -> None:
-        texts = self.texts
+        """The message that opens the case's thread in the counsellor chat."""
+        texts = self.context.texts
         name = previous[1] if previous else None
         counsellor = (
-            self.routing.counsellors.get(previous[0].removeprefix("tg:")) if previous else None
+            self.context.routing.counsellors.get(previous[0].removeprefix("tg:"))
+            if previous
+            else None
         )
         mention = f"@{counsellor.username}" if counsellor and counsellor.username else ""
         text = notices.case_text(
@@ -120,8 +158,8 @@ class CaseOutbox:
         )
         enqueue(
             session,
-            self.cipher,
-            self._lane(case),
+            self.context.cipher,
+            self.lane(case),
             payload,
             f"case:{case.id}:opened",
             URGENT if case.priority == "urgent" else NORMAL,
@@ -129,8 +167,10 @@ class CaseOutbox:
             case.id,
         )
 
-    def _email_case(self, session: AsyncSession, case: Case, destination: str) -> None:
-        texts = self.texts
+    def email_case(self, session: AsyncSession, case: Case, destination: str) -> None:
+        """An e-mail about the case (never the pupil's words) to one address."""
+        texts = self.context.texts
+        smtp = self.context.routing.smtp
         values = {
             "case": case.id,
             "kind": texts.kinds.get(case.kind, case.kind),
@@ -138,9 +178,7 @@ class CaseOutbox:
             "created": notices.local_time(aware(case.created_at)),
         }
         urgent = case.priority == "urgent"
-        domain = (
-            self.routing.smtp.sender.rpartition("@")[2] if self.routing.smtp else "wegwijs.invalid"
-        )
+        domain = smtp.sender.rpartition("@")[2] if smtp else "wegwijs.invalid"
         payload = {
             "kind": "email",
             "subject": texts.c("email_subject_urgent" if urgent else "email_subject", **values),
@@ -149,7 +187,7 @@ class CaseOutbox:
         }
         enqueue(
             session,
-            self.cipher,
+            self.context.cipher,
             destination,
             payload,
             f"case:{case.id}:{destination}",
@@ -158,7 +196,7 @@ class CaseOutbox:
             case.id,
         )
 
-    def _to_thread(
+    def to_thread(
         self, session: AsyncSession, case: Case, text: str, key: str, buttons: Sequence[Button] = ()
     ) -> None:
         """A message in the case's thread in the counsellor chat."""
@@ -173,8 +211,8 @@ class CaseOutbox:
         )
         enqueue(
             session,
-            self.cipher,
-            self._lane(case),
+            self.context.cipher,
+            self.lane(case),
             payload,
             key,
             URGENT if case.priority == "urgent" else NORMAL,
@@ -182,13 +220,13 @@ class CaseOutbox:
             case.id,
         )
 
-    def _to_chat(self, session: AsyncSession, case: Case, chat: str, text: str, key: str) -> None:
+    def to_chat(self, session: AsyncSession, case: Case, chat: str, text: str, key: str) -> None:
         """A short answer in a counsellor chat (e.g. a refusal), not part of the thread."""
         same = notices.chat_of(case.destination) == chat
         payload = notices.message(text, reply_to=message_ref(case.thread_ref) if same else None)
-        enqueue(session, self.cipher, f"tg:{chat}", payload, key, NORMAL, None, None)
+        enqueue(session, self.context.cipher, f"tg:{chat}", payload, key, NORMAL, None, None)
 
-    def _to_pupil(
+    def to_pupil(
         self,
         session: AsyncSession,
         pupil: Pupil,
@@ -196,18 +234,20 @@ class CaseOutbox:
         key: str,
         author: str = "bot",
     ) -> None:
+        """Messages to the pupil: in their transcript, and sent on a channel that can push."""
+        cipher = self.context.cipher
         for index, message in enumerate(messages):
             session.add(
                 TranscriptLine(
                     pupil_id=pupil.id,
                     author=author,
-                    body=self.cipher.encrypt(message.text.encode()),
+                    body=cipher.encrypt(message.text.encode()),
                 )
             )
-            if pupil.channel in self.pupil_channels:
+            if pupil.channel in self.context.pupil_channels:
                 enqueue(
                     session,
-                    self.cipher,
+                    cipher,
                     f"pupil:{pupil.id}",
                     {"kind": "message", **message.to_json()},
                     f"{key}:{index}",
@@ -215,23 +255,11 @@ class CaseOutbox:
                     pupil.id,
                 )
 
-    def _run_flow(self, pupil: Pupil, flow: str) -> tuple[Message, ...]:
-        """Start a flow for the pupil (like the conversation service does) and save the state."""
-        outcome = engine.step(self.content, self._state(pupil), FlowTriggered(flow))
-        self._save(pupil, outcome.state)
-        return outcome.messages
-
-    def _state(self, pupil: Pupil) -> State:
-        return State.from_json(self.cipher.open(pupil.state)) if pupil.state else State()
-
-    def _save(self, pupil: Pupil, state: State) -> None:
-        pupil.state = self.cipher.seal(state.to_json())
-        pupil.updated_at = utcnow()
-
-    def _lane(self, case: Case) -> str:
+    def lane(self, case: Case) -> str:
+        """The outbox destination of the case's counsellor chat (urgent cases jump the queue)."""
         return notices.lane(case.destination or "", case.priority == "urgent")
 
-    def _audit(
+    def audit(
         self,
         session: AsyncSession,
         actor: str,
@@ -239,20 +267,34 @@ class CaseOutbox:
         case_id: int | None,
         detail: str | None = None,
     ) -> None:
+        """A line in the audit log."""
         session.add(
             AuditEntry(
                 actor=actor[:64],
                 action=action[:32],
                 case_id=case_id,
                 detail=detail[:200] if detail else None,
-                at=self.clock(),
+                at=self.context.clock(),
             )
         )
 
-    def _store(self) -> Store:
-        if self.store is None:
-            raise HandoffError("the handoff service was built without a store")
-        return self.store
+    async def record_sent(
+        self, session: AsyncSession, payload: Mapping[str, Any], result: Mapping[str, Any]
+    ) -> None:
+        """Remember where a case message landed: replies to it reach the case's pupil."""
+        case_id, chat, message_id = (
+            payload.get("case_id"),
+            payload.get("chat"),
+            result.get("message_id"),
+        )
+        if case_id is None or chat is None or message_id is None:
+            return
+        case = await session.get(Case, int(case_id))
+        if case is None:
+            return
+        session.add(CaseMessage(chat=str(chat), message_id=str(message_id), case_id=case.id))
+        if payload.get("opens_thread") and case.thread_ref is None:
+            case.thread_ref = str(message_id)
 
 
 class CaseThreadSender:

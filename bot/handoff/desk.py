@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows.actions import Button, Message
@@ -17,12 +18,15 @@ from bot.handoff.cases import (
     PUPIL_END,
     TRANSCRIPT_LINES,
     CaseOutbox,
+    HandoffContext,
+    PupilStates,
     aware,
 )
 from bot.handoff.flows import FLOW_FEEDBACK
 from bot.handoff.tables import CaseMessage
 from bot.infra.sql import (
     Case,
+    ProcessedUpdate,
     Pupil,
     TranscriptLine,
 )
@@ -53,8 +57,48 @@ class _Actor:
     role: str
 
 
-class CounsellorDesk(CaseOutbox):
-    """The counsellor side of the handoff service."""
+class CounsellorDesk:
+    """The counsellor side of the handoff: claim, reply, show the conversation, close."""
+
+    def __init__(self, context: HandoffContext, outbox: CaseOutbox, states: PupilStates) -> None:
+        self.context = context
+        self.outbox = outbox
+        self.states = states
+
+    def is_counsellor_chat(self, chat_id: str) -> bool:
+        """True when this chat is a configured counsellor destination."""
+        return str(chat_id) in self.context.routing.chats()
+
+    async def handle(self, inbound: CounsellorInbound) -> None:
+        """Claim, reply, show the conversation, close: from a counsellor chat, via the outbox."""
+        store = self.context.require_store()
+        chat = str(inbound.chat_id)
+        if not self.is_counsellor_chat(chat):
+            log.info("counsellor update from a chat that is not configured ignored")
+            return
+        command = await self._command(inbound)
+        if command is None:
+            return
+        case_id, action, argument = command
+        pupil_id = await self._pupil_of(case_id)
+        if pupil_id is None:
+            return
+        try:
+            async with store.pupil_transaction(pupil_id) as session:
+                key = f"counsellor:{inbound.update_id}" if inbound.update_id else None
+                seen = await session.get(ProcessedUpdate, key) if key else None
+                if seen is not None:
+                    return
+                case = await session.get(Case, case_id)
+                if case is None:
+                    return
+                if key:
+                    session.add(ProcessedUpdate(key=key, pupil_id=pupil_id))
+                await self._act(session, case, inbound, action, argument)
+        except IntegrityError:
+            log.info("duplicate counsellor update dropped")
+            return
+        self.context.on_commit()
 
     async def _command(self, inbound: CounsellorInbound) -> tuple[int, str, str | None] | None:
         if inbound.callback_data:
@@ -65,7 +109,7 @@ class CounsellorDesk(CaseOutbox):
         refs = [r for r in (inbound.reply_to_message_id, inbound.thread_id) if r]
         if not refs:
             return None  # counsellors talking among themselves
-        async with self._store().transaction() as session:
+        async with self.context.require_store().transaction() as session:
             for ref in refs:
                 case_id = await session.scalar(
                     select(CaseMessage.case_id)
@@ -80,7 +124,7 @@ class CounsellorDesk(CaseOutbox):
         return None
 
     async def _pupil_of(self, case_id: int) -> str | None:
-        async with self._store().transaction() as session:
+        async with self.context.require_store().transaction() as session:
             found = await session.scalar(select(Case.pupil_id).where(Case.id == case_id))
         return str(found) if found is not None else None
 
@@ -95,12 +139,12 @@ class CounsellorDesk(CaseOutbox):
         actor = self._actor(inbound)
         key = f"c:{inbound.update_id or uuid.uuid4().hex}"
         if not self._may_act(inbound, case):
-            self._audit(session, actor.ref, "refused", case.id, action)
-            self._to_chat(
+            self.outbox.audit(session, actor.ref, "refused", case.id, action)
+            self.outbox.to_chat(
                 session,
                 case,
                 str(inbound.chat_id),
-                self.texts.c("not_allowed", case=case.id),
+                self.context.texts.c("not_allowed", case=case.id),
                 f"{key}:refused",
             )
             log.info("case %s: %s refused for a counsellor not on the list", case.id, action)
@@ -117,16 +161,16 @@ class CounsellorDesk(CaseOutbox):
             await self._reply(session, case, actor, inbound.text or "", key)
 
     def _may_act(self, inbound: CounsellorInbound, case: Case) -> bool:
-        return self.routing.allows(str(inbound.user_id)) and notices.chat_of(
+        return self.context.routing.allows(str(inbound.user_id)) and notices.chat_of(
             case.destination
         ) == str(inbound.chat_id)
 
     async def _claim(self, session: AsyncSession, case: Case, actor: _Actor, key: str) -> bool:
-        texts = self.texts
+        texts = self.context.texts
         if case.status == "claimed" and case.counsellor_id == actor.ref:
             return True
         if case.status == "claimed":
-            self._to_thread(
+            self.outbox.to_thread(
                 session,
                 case,
                 texts.c("already_claimed", case=case.id, name=case.counsellor_name),
@@ -134,23 +178,23 @@ class CounsellorDesk(CaseOutbox):
             )
             return False
         if case.status != "pending":
-            self._to_thread(session, case, texts.c("not_open", case=case.id), f"{key}:closed")
+            self.outbox.to_thread(session, case, texts.c("not_open", case=case.id), f"{key}:closed")
             return False
         reserved = self._reserved(case, actor)
         if reserved is not None:
             name, minutes = reserved
-            self._to_thread(
+            self.outbox.to_thread(
                 session,
                 case,
                 texts.c("reserved", case=case.id, name=name, minutes=minutes),
                 f"{key}:reserved",
             )
-            self._audit(session, actor.ref, "claim_reserved", case.id)
+            self.outbox.audit(session, actor.ref, "claim_reserved", case.id)
             return False
         case.status, case.counsellor_id, case.counsellor_name = "claimed", actor.ref, actor.name
-        case.claimed_at = self.clock()
+        case.claimed_at = self.context.clock()
         pupil = await session.get(Pupil, case.pupil_id)
-        self._to_thread(
+        self.outbox.to_thread(
             session,
             case,
             texts.c("claimed", case=case.id, name=actor.name),
@@ -159,14 +203,14 @@ class CounsellorDesk(CaseOutbox):
         )
         if pupil is not None:
             pupil.counsellor_id = actor.ref
-            state = self._state(pupil)
-            self._save(pupil, replace(state, stack=(), history=(), misses=0))
+            state = self.states.load(pupil)
+            self.states.save(pupil, replace(state, stack=(), history=(), misses=0))
             hello = Message(
                 texts.p("claimed", name=actor.name, role=texts.role(actor.role)),
                 (Button(texts.p("end_button"), PUPIL_END),),
             )
-            self._to_pupil(session, pupil, [hello], f"{key}:hello")
-        self._audit(session, actor.ref, "claim", case.id)
+            self.outbox.to_pupil(session, pupil, [hello], f"{key}:hello")
+        self.outbox.audit(session, actor.ref, "claim", case.id)
         log.info("case %s claimed", case.id)
         return True
 
@@ -174,29 +218,31 @@ class CounsellorDesk(CaseOutbox):
         self, session: AsyncSession, case: Case, actor: _Actor, key: str
     ) -> None:
         if case.status not in CLOSABLE:
-            self._to_thread(session, case, self.texts.c("not_open", case=case.id), key)
+            self.outbox.to_thread(
+                session, case, self.context.texts.c("not_open", case=case.id), key
+            )
             return
-        self._to_thread(
+        self.outbox.to_thread(
             session,
             case,
-            self.texts.c("choose_outcome", case=case.id),
+            self.context.texts.c("choose_outcome", case=case.id),
             f"{key}:outcome",
-            notices.outcome_buttons(self.texts, case.id),
+            notices.outcome_buttons(self.context.texts, case.id),
         )
-        self._audit(session, actor.ref, "close_asked", case.id)
+        self.outbox.audit(session, actor.ref, "close_asked", case.id)
 
     async def _close(
         self, session: AsyncSession, case: Case, actor: _Actor, outcome: str, key: str
     ) -> None:
-        texts = self.texts
+        texts = self.context.texts
         if outcome not in texts.outcomes:
             return
         if case.status not in CLOSABLE:
-            self._to_thread(session, case, texts.c("not_open", case=case.id), f"{key}:closed")
+            self.outbox.to_thread(session, case, texts.c("not_open", case=case.id), f"{key}:closed")
             return
         was = case.status
-        case.status, case.outcome, case.closed_at = "closed", outcome, self.clock()
-        self._to_thread(
+        case.status, case.outcome, case.closed_at = "closed", outcome, self.context.clock()
+        self.outbox.to_thread(
             session,
             case,
             texts.c("closed", case=case.id, name=actor.name, outcome=texts.outcomes[outcome]),
@@ -205,24 +251,28 @@ class CounsellorDesk(CaseOutbox):
         pupil = await session.get(Pupil, case.pupil_id)
         if pupil is not None and was == "claimed":
             goodbye = Message(texts.p("closed", name=case.counsellor_name))
-            self._to_pupil(
-                session, pupil, [goodbye, *self._run_flow(pupil, FLOW_FEEDBACK)], f"{key}:bye"
+            self.outbox.to_pupil(
+                session, pupil, [goodbye, *self.states.run_flow(pupil, FLOW_FEEDBACK)], f"{key}:bye"
             )
         elif pupil is not None and was == "pending":
-            state = self._state(pupil)
-            self._save(pupil, state.with_slots(share_consent=None))
-            self._to_pupil(session, pupil, [Message(texts.p("closed_unclaimed"))], f"{key}:bye")
-        self._audit(session, actor.ref, "close", case.id, f"outcome={outcome}")
+            state = self.states.load(pupil)
+            self.states.save(pupil, state.with_slots(share_consent=None))
+            self.outbox.to_pupil(
+                session, pupil, [Message(texts.p("closed_unclaimed"))], f"{key}:bye"
+            )
+        self.outbox.audit(session, actor.ref, "close", case.id, f"outcome={outcome}")
         log.info("case %s closed outcome=%s", case.id, outcome)
 
     async def _transcript(self, session: AsyncSession, case: Case, actor: _Actor, key: str) -> None:
-        texts = self.texts
+        texts = self.context.texts
         if case.consent != "full":
-            self._to_thread(session, case, texts.c("transcript_none", case=case.id), key)
-            self._audit(session, actor.ref, "transcript_refused", case.id)
+            self.outbox.to_thread(session, case, texts.c("transcript_none", case=case.id), key)
+            self.outbox.audit(session, actor.ref, "transcript_refused", case.id)
             return
         # What was said up to the request: that is what the pupil agreed to share.
-        upto = self.cipher.open(case.summary).get("transcript_upto") if case.summary else None
+        upto = (
+            self.context.cipher.open(case.summary).get("transcript_upto") if case.summary else None
+        )
         rows = (
             await session.scalars(
                 select(TranscriptLine)
@@ -231,33 +281,35 @@ class CounsellorDesk(CaseOutbox):
                 .limit(TRANSCRIPT_LINES)
             )
         ).all()
-        lines = [(row.author, self.cipher.decrypt(row.body).decode()) for row in reversed(rows)]
+        lines = [
+            (row.author, self.context.cipher.decrypt(row.body).decode()) for row in reversed(rows)
+        ]
         chunks = (
             notices.transcript_chunks(texts, case.id, lines)
             if lines
             else [texts.c("transcript_empty", case=case.id)]
         )
         for index, chunk in enumerate(chunks):
-            self._to_thread(session, case, chunk, f"{key}:t{index}")
-        self._audit(session, actor.ref, "view_transcript", case.id, f"lines={len(lines)}")
+            self.outbox.to_thread(session, case, chunk, f"{key}:t{index}")
+        self.outbox.audit(session, actor.ref, "view_transcript", case.id, f"lines={len(lines)}")
 
     async def _reply(
         self, session: AsyncSession, case: Case, actor: _Actor, text: str, key: str
     ) -> None:
-        texts = self.texts
+        texts = self.context.texts
         if case.status == "pending" and not await self._claim(session, case, actor, key):
             return
         if case.status != "claimed":
-            self._to_thread(session, case, texts.c("not_open", case=case.id), f"{key}:closed")
+            self.outbox.to_thread(session, case, texts.c("not_open", case=case.id), f"{key}:closed")
             return
         if case.counsellor_id != actor.ref:
-            self._to_thread(
+            self.outbox.to_thread(
                 session,
                 case,
                 texts.c("only_claimer", case=case.id, name=case.counsellor_name),
                 f"{key}:other",
             )
-            self._audit(session, actor.ref, "reply_refused", case.id)
+            self.outbox.audit(session, actor.ref, "reply_refused", case.id)
             return
         pupil = await session.get(Pupil, case.pupil_id)
         if pupil is None:
@@ -266,29 +318,29 @@ class CounsellorDesk(CaseOutbox):
         relay = Message(
             texts.p("relay", name=case.counsellor_name, role=texts.role(actor.role), text=body)
         )
-        self._to_pupil(session, pupil, [relay], f"{key}:relay", author="counsellor")
-        self._audit(session, actor.ref, "reply", case.id)
+        self.outbox.to_pupil(session, pupil, [relay], f"{key}:relay", author="counsellor")
+        self.outbox.audit(session, actor.ref, "reply", case.id)
 
     def _actor(self, inbound: CounsellorInbound) -> _Actor:
-        known = self.routing.counsellors.get(str(inbound.user_id))
+        known = self.context.routing.counsellors.get(str(inbound.user_id))
         if known is not None:
             return _Actor(f"tg:{inbound.user_id}", known.first_name, known.role)
         words = (inbound.user_name or "").split()
-        name = words[0][:40] if words else self.texts.role(None)
+        name = words[0][:40] if words else self.context.texts.role(None)
         return _Actor(f"tg:{inbound.user_id}", name, "default")
 
     def _reserved(self, case: Case, actor: _Actor) -> tuple[str, int] | None:
         """(name, minutes left) while a former counsellor has the first right to claim."""
         if case.priority == "urgent" or not case.summary:
             return None
-        previous = self.cipher.open(case.summary).get("previous")
+        previous = self.context.cipher.open(case.summary).get("previous")
         if not previous or previous == actor.ref:
             return None
-        left = aware(case.created_at) + self.routing.continuity - self.clock()
+        left = aware(case.created_at) + self.context.routing.continuity - self.context.clock()
         if left.total_seconds() <= 0:
             return None
-        name = self.routing.counsellors.get(previous.removeprefix("tg:"))
+        name = self.context.routing.counsellors.get(previous.removeprefix("tg:"))
         return (
-            name.first_name if name else self.texts.role(None),
+            name.first_name if name else self.context.texts.role(None),
             max(1, int(left.total_seconds() // 60)),
         )

@@ -1,9 +1,5 @@
 """Handoff to a human counsellor: cases, consent, routing, notifications, live relay, erasure.
 
-Over 400 lines on purpose, for now: the use cases here share the case life cycle below and
-one class, built by inheritance over cases.py and desk.py; splitting this file before that
-chain becomes composition (issue 13, item 1) would only spread one class over more files.
-
 A case lives like this:
 
     pending ──claim──> claimed ──pupil /stop──> ended ──close (outcome)──> closed
@@ -15,27 +11,33 @@ Everything that leaves goes through the outbox, in the same transaction as the c
 caused it: nothing is lost and nothing is sent twice. Counsellor messages in a case thread
 reach the pupil as "<first name> (<role>): ...", never with their Telegram account.
 
-Modules: handoff_outbox (building blocks, the case-thread Sender), handoff_desk (what
-counsellors do), handoff_notices (texts and summaries, pure), handoff_routing (config file).
+The handoff is made of small parts that share one HandoffContext, wired in HandoffService
+(a thin facade, so the rest of the bot sees one service):
+
+- cases.py: HandoffContext, CaseOutbox (what is sent about a case, the audit log),
+  PupilStates (the pupil's saved state), CaseThreadSender (replies land in the case thread);
+- desk.py: CounsellorDesk (what counsellors do: claim, reply, show, close);
+- service.py: PupilSide (what pupils do: open a case, leave it, relay, alert, erase);
+- reminders.py: Reminders (cases nobody claimed in time);
+- notices.py (texts and summaries, pure), routing.py (config file).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import NORMAL, URGENT, Sender, enqueue
 from bot.flows import engine
 from bot.flows.actions import Button, Message
 from bot.flows.events import ButtonPressed, CommandGiven, Event, FlowTriggered
+from bot.flows.model import Content
 from bot.flows.state import State
 from bot.handoff import notices
 from bot.handoff.cases import (
@@ -43,21 +45,27 @@ from bot.handoff.cases import (
     MAX_RELAY,
     PUPIL_CANCEL,
     PUPIL_END,
+    CaseOutbox,
     CaseThreadSender,
+    HandoffContext,
     HandoffError,
-    aware,
+    PupilStates,
     message_ref,
 )
+from bot.handoff.counsellor import CounsellorTexts
 from bot.handoff.desk import CounsellorDesk, CounsellorInbound
 from bot.handoff.flows import FLOW_CANCELLED, FLOW_ENDED, HANDOFF_FLOWS
+from bot.handoff.reminders import Reminders
 from bot.handoff.routing import Routing
 from bot.handoff.tables import CaseMessage
+from bot.infra.crypto import Cipher
 from bot.infra.sql import (
     Case,
     OutboxEntry,
-    ProcessedUpdate,
     Pupil,
+    Store,
     TranscriptLine,
+    utcnow,
 )
 
 __all__ = ["CounsellorInbound", "HandoffError", "HandoffService", "Routing"]
@@ -68,12 +76,12 @@ STOP_COMMAND = "stop"
 SERVICE_FLOWS = HANDOFF_FLOWS  # the flows this service starts itself
 
 
-class HandoffService(CounsellorDesk):
-    """Opens and tracks cases; everything it sends goes through the outbox."""
+class PupilSide:
+    """The pupil-facing side of the handoff: open a case, leave it, relay, alert, erase."""
 
-    def is_counsellor_chat(self, chat_id: str) -> bool:
-        """True when this chat is a configured counsellor destination."""
-        return str(chat_id) in self.routing.chats()
+    def __init__(self, context: HandoffContext, outbox: CaseOutbox) -> None:
+        self.context = context
+        self.outbox = outbox
 
     async def active_case(self, session: AsyncSession, pupil_id: str) -> Case | None:
         """The pupil's claimed case (a counsellor is talking with them), if any."""
@@ -90,8 +98,8 @@ class HandoffService(CounsellorDesk):
         self, session: AsyncSession, pupil_id: str, state: State, kind: str, priority: str
     ) -> tuple[Message, ...]:
         """Open a case and notify the counsellors; returns what the pupil hears while waiting."""
-        texts = self.texts
-        existing = await self._open_case_of(session, pupil_id)
+        texts = self.context.texts
+        existing = await self.outbox.open_case_of(session, pupil_id)
         if existing is not None:
             if existing.status == "claimed":
                 return (Message(texts.p("already_talking", name=existing.counsellor_name)),)
@@ -102,8 +110,8 @@ class HandoffService(CounsellorDesk):
         consent = notices.consent_of(state.slots.get("share_consent"))
         urgent = priority == "urgent"
         previous = await self._previous_counsellor(session, pupil_id)
-        destination = previous[2] if previous else self.routing.destination(network)
-        lines = notices.summary_lines(self.content, texts, state.slots, consent)
+        destination = previous[2] if previous else self.context.routing.destination(network)
+        lines = notices.summary_lines(self.context.content, texts, state.slots, consent)
         upto = await session.scalar(
             select(func.max(TranscriptLine.id)).where(TranscriptLine.pupil_id == pupil_id)
         )
@@ -115,8 +123,8 @@ class HandoffService(CounsellorDesk):
             status="pending",
             consent=consent,
             destination=destination,
-            created_at=self.clock(),
-            summary=self.cipher.seal(
+            created_at=self.context.clock(),
+            summary=self.context.cipher.seal(
                 {
                     "lines": lines,
                     "transcript_upto": upto,
@@ -127,11 +135,11 @@ class HandoffService(CounsellorDesk):
         session.add(case)
         await session.flush()
         if destination:
-            self._notify_case(session, case, lines, previous)
-        emails = self.routing.email_destinations(network)
+            self.outbox.notify_case(session, case, lines, previous)
+        emails = self.context.routing.email_destinations(network)
         for address in emails:
-            self._email_case(session, case, address)
-        self._audit(
+            self.outbox.email_case(session, case, address)
+        self.outbox.audit(
             session,
             pupil_id,
             "open",
@@ -158,7 +166,7 @@ class HandoffService(CounsellorDesk):
         unchanged. Returns the event to run and the case to relay to (None: do not relay).
         """
         if _wants_out(event):
-            current = await self._open_case_of(session, pupil_id)
+            current = await self.outbox.open_case_of(session, pupil_id)
             if current is not None:
                 return FlowTriggered(await self._pupil_leaves(session, current)), None
         if (
@@ -174,8 +182,10 @@ class HandoffService(CounsellorDesk):
     ) -> None:
         """Copy a pupil message to the counsellor thread of the case."""
         if case.destination:
-            text = self.texts.c("pupil_says", case=case.id, text=notices.clip(text, MAX_RELAY))
-            self._to_thread(session, case, text, f"relay:{key}")
+            text = self.context.texts.c(
+                "pupil_says", case=case.id, text=notices.clip(text, MAX_RELAY)
+            )
+            self.outbox.to_thread(session, case, text, f"relay:{key}")
 
     async def raise_alert(
         self,
@@ -187,13 +197,13 @@ class HandoffService(CounsellorDesk):
         key: str,
     ) -> None:
         """A priority alert for counsellors: category, network, time; never the pupil's words."""
-        texts = self.texts
+        texts = self.context.texts
         network = state.slots.get("network")
         label = texts.categories.get(category, category)
-        at = notices.local_time(self.clock(), with_date=False)
+        at = notices.local_time(self.context.clock(), with_date=False)
         log.warning("safety alert category=%s rule=%s pupil=%s", category, rule, pupil_id)
-        case = await self._open_case_of(session, pupil_id)
-        destination = case.destination if case else self.routing.destination(network)
+        case = await self.outbox.open_case_of(session, pupil_id)
+        destination = case.destination if case else self.context.routing.destination(network)
         if destination is None:
             return
         if case is not None:
@@ -201,13 +211,13 @@ class HandoffService(CounsellorDesk):
             payload = notices.message(
                 text, chat=notices.chat_of(destination), reply_to=message_ref(case.thread_ref)
             )
-            self._audit(session, "system", "alert", case.id, f"category={category}")
+            self.outbox.audit(session, "system", "alert", case.id, f"category={category}")
         else:
             text = texts.c("alert", category=label, network=texts.network(network), time=at)
             payload = notices.message(text)
         enqueue(
             session,
-            self.cipher,
+            self.context.cipher,
             notices.lane(destination, True),
             payload,
             f"alert:{key}",
@@ -226,11 +236,12 @@ class HandoffService(CounsellorDesk):
         for case in cases:
             if case.destination and case.status in CLOSABLE:
                 payload = notices.message(
-                    self.texts.c("erased", case=case.id), reply_to=message_ref(case.thread_ref)
+                    self.context.texts.c("erased", case=case.id),
+                    reply_to=message_ref(case.thread_ref),
                 )
                 enqueue(
                     session,
-                    self.cipher,
+                    self.context.cipher,
                     notices.lane(case.destination, case.priority == "urgent"),
                     payload,
                     f"case:{case.id}:erased",
@@ -239,175 +250,41 @@ class HandoffService(CounsellorDesk):
                     None,
                 )
             await session.execute(delete(CaseMessage).where(CaseMessage.case_id == case.id))
-            self._audit(session, pupil_id, "erase", case.id)
+            self.outbox.audit(session, pupil_id, "erase", case.id)
             await session.delete(case)
-
-    async def handle_counsellor(self, inbound: CounsellorInbound) -> None:
-        """Claim, reply, show the conversation, close: from a counsellor chat, via the outbox."""
-        store = self._store()
-        chat = str(inbound.chat_id)
-        if not self.is_counsellor_chat(chat):
-            log.info("counsellor update from a chat that is not configured ignored")
-            return
-        command = await self._command(inbound)
-        if command is None:
-            return
-        case_id, action, argument = command
-        pupil_id = await self._pupil_of(case_id)
-        if pupil_id is None:
-            return
-        try:
-            async with store.pupil_transaction(pupil_id) as session:
-                key = f"counsellor:{inbound.update_id}" if inbound.update_id else None
-                seen = await session.get(ProcessedUpdate, key) if key else None
-                if seen is not None:
-                    return
-                case = await session.get(Case, case_id)
-                if case is None:
-                    return
-                if key:
-                    session.add(ProcessedUpdate(key=key, pupil_id=pupil_id))
-                await self._act(session, case, inbound, action, argument)
-        except IntegrityError:
-            log.info("duplicate counsellor update dropped")
-            return
-        self.on_commit()
-
-    async def remind_unclaimed(self, now: datetime | None = None) -> int:
-        """Remind counsellors of cases nobody claimed in time (in office hours); tell the pupil
-        once that it takes longer. Run it every minute or so. Returns how many were reminded."""
-        now = now or self.clock()
-        texts, routing = self.texts, self.routing
-        reminded = 0
-        try:
-            async with self._store().transaction() as session:
-                cases = (
-                    await session.scalars(
-                        select(Case).where(Case.status == "pending").order_by(Case.id)
-                    )
-                ).all()
-                for case in cases:
-                    hours = texts.hours_for(case.network)
-                    created = aware(case.created_at)
-                    start = hours.next_open(created) if hours else created
-                    if start is None or now < start + routing.claim_timeout:
-                        continue
-                    if hours is not None and not hours.is_open(now):
-                        continue
-                    last = aware(case.reminded_at) if case.reminded_at else None
-                    if last is not None and now - last < routing.reminder_every:
-                        continue
-                    self._remind(session, case, now, first=last is None, start=start)
-                    reminded += 1
-        except IntegrityError:
-            log.info("reminders already sent by another worker")
-            return 0
-        if reminded:
-            self.on_commit()
-        return reminded
-
-    async def run_reminders(self, stop: asyncio.Event, every: float = 60.0) -> None:
-        """Call `remind_unclaimed` every `every` seconds until `stop` is set."""
-        while not stop.is_set():
-            try:
-                await self.remind_unclaimed()
-            except Exception as exc:  # the loop must survive a database hiccup
-                log.warning("reminder pass failed: %s", type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=every)
-
-    def senders(self, senders: Mapping[str, Sender]) -> dict[str, Sender]:
-        """The senders for the Dispatcher: the Telegram one wrapped so it finds case threads."""
-        wired = dict(senders)
-        if "tg" in wired and not isinstance(wired["tg"], CaseThreadSender):
-            wired["tg"] = CaseThreadSender(wired["tg"], self._store())
-        return wired
-
-    async def on_sent(
-        self, session: AsyncSession, payload: Mapping[str, Any], result: Mapping[str, Any]
-    ) -> None:
-        """Remember where a case message landed: replies to it reach the case's pupil."""
-        case_id, chat, message_id = (
-            payload.get("case_id"),
-            payload.get("chat"),
-            result.get("message_id"),
-        )
-        if case_id is None or chat is None or message_id is None:
-            return
-        case = await session.get(Case, int(case_id))
-        if case is None:
-            return
-        session.add(CaseMessage(chat=str(chat), message_id=str(message_id), case_id=case.id))
-        if payload.get("opens_thread") and case.thread_ref is None:
-            case.thread_ref = str(message_id)
 
     async def _pupil_leaves(self, session: AsyncSession, case: Case) -> str:
         """The pupil ends the talk (claimed) or withdraws the request (pending)."""
-        texts = self.texts
+        texts = self.context.texts
         key = f"case:{case.id}:left"
         if case.status == "claimed":
             case.status = "ended"
-            self._to_thread(
+            self.outbox.to_thread(
                 session,
                 case,
                 texts.c("pupil_ended", case=case.id),
                 key,
                 notices.outcome_buttons(texts, case.id),
             )
-            self._audit(session, case.pupil_id, "end", case.id)
+            self.outbox.audit(session, case.pupil_id, "end", case.id)
             log.info("case %s ended by the pupil", case.id)
             return FLOW_ENDED
-        case.status, case.closed_at = "cancelled", self.clock()
-        self._to_thread(session, case, texts.c("pupil_cancelled", case=case.id), key)
-        self._audit(session, case.pupil_id, "cancel", case.id)
+        case.status, case.closed_at = "cancelled", self.context.clock()
+        self.outbox.to_thread(session, case, texts.c("pupil_cancelled", case=case.id), key)
+        self.outbox.audit(session, case.pupil_id, "cancel", case.id)
         log.info("case %s cancelled by the pupil", case.id)
         return FLOW_CANCELLED
 
-    def _remind(
-        self, session: AsyncSession, case: Case, now: datetime, first: bool, start: datetime
-    ) -> None:
-        texts = self.texts
-        minutes = int((now - start).total_seconds() // 60)
-        bucket = int(now.timestamp() // max(self.routing.reminder_every.total_seconds(), 1))
-        if case.destination:
-            self._to_thread(
-                session,
-                case,
-                texts.c("reminder", case=case.id, minutes=minutes),
-                f"case:{case.id}:remind:{bucket}",
-            )
-        if first:
-            enqueue(
-                session,
-                self.cipher,
-                f"pupil:{case.pupil_id}",
-                {"kind": "message", **Message(texts.p("delayed_now")).to_json()},
-                f"case:{case.id}:delayed:p0",
-                NORMAL,
-                case.pupil_id,
-            )
-            enqueue(
-                session,
-                self.cipher,
-                f"pupil:{case.pupil_id}",
-                {"kind": "message", **Message(texts.p("meanwhile")).to_json()},
-                f"case:{case.id}:delayed:p1",
-                NORMAL,
-                case.pupil_id,
-            )
-        case.reminded_at = now
-        self._audit(session, "system", "remind", case.id, f"minutes={minutes}")
-
     def _waiting(self, network: str | None, reachable: bool) -> tuple[Message, ...]:
-        texts = self.texts
+        texts = self.context.texts
         cancel = (Button(texts.p("cancel_button"), PUPIL_CANCEL),)
         if not reachable:
             return (Message(texts.p("no_counsellor")), Message(texts.p("meanwhile")))
         name = texts.network_names.get(network or "") or texts.p("any_network")
         hours = texts.hours_for(network)
-        now = self.clock()
+        now = self.context.clock()
         if hours is None or hours.is_open(now):
-            minutes = int(self.routing.claim_timeout.total_seconds() // 60)
+            minutes = int(self.context.routing.claim_timeout.total_seconds() // 60)
             return (Message(texts.p("waiting_open", network=name, minutes=minutes), cancel),)
         opens = hours.next_open(now)
         first = (
@@ -433,9 +310,148 @@ class HandoffService(CounsellorDesk):
             )
         ).first()
         chat = notices.chat_of(last.destination) if last else None
-        if last is None or chat is None or chat not in self.routing.chats():
+        if last is None or chat is None or chat not in self.context.routing.chats():
             return None
         return pupil.counsellor_id, last.counsellor_name, f"tg:{chat}"
+
+
+class HandoffService:
+    """The handoff, wired in one place: the parts share one HandoffContext.
+
+    The public methods are a thin facade over the parts, so the rest of the bot sees one
+    service: CaseOutbox (what is sent about a case), CounsellorDesk (what counsellors do),
+    PupilSide (what pupils do) and Reminders (unclaimed cases).
+    """
+
+    def __init__(
+        self,
+        content: Content,
+        cipher: Cipher,
+        routing: Routing,
+        store: Store | None = None,
+        pupil_channels: frozenset[str] = frozenset({"telegram"}),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.context = HandoffContext(content, cipher, routing, store, pupil_channels, clock)
+        self.outbox = CaseOutbox(self.context)
+        states = PupilStates(self.context)
+        self.desk = CounsellorDesk(self.context, self.outbox, states)
+        self.pupils = PupilSide(self.context, self.outbox)
+        self.reminders = Reminders(self.context, self.outbox)
+
+    @property
+    def content(self) -> Content:
+        """The content the handoff texts and flows come from (replaced on a reload)."""
+        return self.context.content
+
+    @content.setter
+    def content(self, content: Content) -> None:
+        self.context.content = content
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """The clock of every part (tests set it)."""
+        return self.context.clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], datetime]) -> None:
+        self.context.clock = clock
+
+    @property
+    def on_commit(self) -> Callable[[], None]:
+        """Called after a transaction that put messages in the outbox (wakes the dispatcher)."""
+        return self.context.on_commit
+
+    @on_commit.setter
+    def on_commit(self, on_commit: Callable[[], None]) -> None:
+        self.context.on_commit = on_commit
+
+    @property
+    def cipher(self) -> Cipher:
+        """The cipher of states, transcripts and outbox payloads."""
+        return self.context.cipher
+
+    @property
+    def routing(self) -> Routing:
+        """Where cases go (config/handoff.yml)."""
+        return self.context.routing
+
+    @property
+    def store(self) -> Store | None:
+        """The database, if the service was built with one."""
+        return self.context.store
+
+    @property
+    def texts(self) -> CounsellorTexts:
+        """The handoff texts from content/counsellor.yml."""
+        return self.context.texts
+
+    def is_counsellor_chat(self, chat_id: str) -> bool:
+        """True when this chat is a configured counsellor destination."""
+        return self.desk.is_counsellor_chat(chat_id)
+
+    async def active_case(self, session: AsyncSession, pupil_id: str) -> Case | None:
+        """The pupil's claimed case (a counsellor is talking with them), if any."""
+        return await self.pupils.active_case(session, pupil_id)
+
+    async def open_case(
+        self, session: AsyncSession, pupil_id: str, state: State, kind: str, priority: str
+    ) -> tuple[Message, ...]:
+        """Open a case and notify the counsellors; returns what the pupil hears while waiting."""
+        return await self.pupils.open_case(session, pupil_id, state, kind, priority)
+
+    async def pupil_event(
+        self, session: AsyncSession, pupil_id: str, state: State, event: Event, case: Case | None
+    ) -> tuple[Event, Case | None]:
+        """Let the handoff decide about a pupil's event before the engine sees it."""
+        return await self.pupils.pupil_event(session, pupil_id, state, event, case)
+
+    async def relay_to_counsellor(
+        self, session: AsyncSession, case: Case, text: str, key: str
+    ) -> None:
+        """Copy a pupil message to the counsellor thread of the case."""
+        await self.pupils.relay_to_counsellor(session, case, text, key)
+
+    async def raise_alert(
+        self,
+        session: AsyncSession,
+        pupil_id: str,
+        state: State,
+        category: str,
+        rule: str | None,
+        key: str,
+    ) -> None:
+        """A priority alert for counsellors: category, network, time; never the pupil's words."""
+        await self.pupils.raise_alert(session, pupil_id, state, category, rule, key)
+
+    async def erase(self, session: AsyncSession, pupil_id: str) -> None:
+        """Erase the pupil's cases and pending messages; tell the counsellor side."""
+        await self.pupils.erase(session, pupil_id)
+
+    async def handle_counsellor(self, inbound: CounsellorInbound) -> None:
+        """Claim, reply, show the conversation, close: from a counsellor chat, via the outbox."""
+        await self.desk.handle(inbound)
+
+    async def remind_unclaimed(self, now: datetime | None = None) -> int:
+        """Remind counsellors of cases nobody claimed in time; returns how many were reminded."""
+        return await self.reminders.remind(now)
+
+    async def run_reminders(self, stop: asyncio.Event, every: float = 60.0) -> None:
+        """Call `remind_unclaimed` every `every` seconds until `stop` is set."""
+        await self.reminders.run(stop, every)
+
+    def senders(self, senders: Mapping[str, Sender]) -> dict[str, Sender]:
+        """The senders for the Dispatcher: the Telegram one wrapped so it finds case threads."""
+        wired = dict(senders)
+        if "tg" in wired and not isinstance(wired["tg"], CaseThreadSender):
+            wired["tg"] = CaseThreadSender(wired["tg"], self.context.require_store())
+        return wired
+
+    async def on_sent(
+        self, session: AsyncSession, payload: Mapping[str, Any], result: Mapping[str, Any]
+    ) -> None:
+        """Remember where a case message landed: replies to it reach the case's pupil."""
+        await self.outbox.record_sent(session, payload, result)
 
 
 def _wants_out(event: Event) -> bool:
