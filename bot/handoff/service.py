@@ -18,6 +18,8 @@ The handoff is made of small parts that share one HandoffContext, wired in Hando
   PupilStates (the pupil's saved state), CaseThreadSender (replies land in the case thread);
 - desk.py: CounsellorDesk (what counsellors do: claim, reply, show, close);
 - service.py: PupilSide (what pupils do: open a case, leave it, relay, alert, erase);
+  over 400 lines because the facade's one-line delegations sit next to PupilSide: PupilSide
+  is the next to get its own file;
 - reminders.py: Reminders (cases nobody claimed in time);
 - notices.py (texts and summaries, pure), routing.py (config file).
 """
