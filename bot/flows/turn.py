@@ -279,7 +279,7 @@ def _carry(run: Run, reading: Reading, text: str, nlu: NluResult | None) -> None
     found = answers.interpret(run.content, spec, text, nlu, False)
     if found is None or found.value == SKIPPED or run.effects:
         return
-    if spec.buttons and not any(b.value == found.value for b in spec.buttons):
+    if not any(b.value == found.value for b in spec.buttons):
         return  # only a clear choice is carried, never the whole message as free text
     run.slots.update(found.slots)
     run.notes.append("carried")
