@@ -122,7 +122,7 @@ class Run:
         flow, _, rest = payload.partition(".")
         step_id, _, value = rest.partition(":")
         waiting = self.stack[-1] if self.stack else None
-        spec = self._step(waiting) if waiting else None
+        spec = self.step_of(waiting) if waiting else None
         if waiting is None or spec is None or (flow, step_id) != (waiting.flow, waiting.step):
             self.say_text("stale_button")
             self.reask(idle_menu=True)
@@ -208,7 +208,7 @@ class Run:
     def reask(self, idle_menu: bool = False) -> None:
         """Ask the waiting question again, or offer the menu when idle."""
         frame = self.stack[-1] if self.stack else None
-        spec = self._step(frame) if frame else None
+        spec = self.step_of(frame) if frame else None
         if spec is not None and spec.kind == "ask" and frame is not None:
             self.emit_question(frame.flow, spec, again=True)
         elif idle_menu:
@@ -229,7 +229,7 @@ class Run:
             if not self.stack:
                 return
             frame = self.stack[-1]
-            spec = self._step(frame)
+            spec = self.step_of(frame)
             if spec is None:
                 self.stack.pop()
                 continue
@@ -339,7 +339,7 @@ class Run:
         if not self.stack:
             return
         caller = self.stack[-1]
-        caller_spec = self._step(caller)
+        caller_spec = self.step_of(caller)
         if caller_spec is not None and caller_spec.kind == "call":
             self.go_next(caller_spec)
 
@@ -360,9 +360,9 @@ class Run:
         texts = [fill(t, self.slots) for t in spec.texts] or [""]
         for text in [] if again else texts[:-1]:
             self.say(text)
-        self.messages.append(Message(texts[-1], self._buttons_for(spec, flow)))
+        self.messages.append(Message(texts[-1], self.buttons_for(spec, flow)))
 
-    def _buttons_for(self, spec: StepSpec, flow: str | None = None) -> tuple[Button, ...]:
+    def buttons_for(self, spec: StepSpec, flow: str | None = None) -> tuple[Button, ...]:
         frame = self.stack[-1] if self.stack else None
         flow_id = flow or (frame.flow if frame else "")
         buttons = [
@@ -382,7 +382,7 @@ class Run:
     def say_text(self, key: str) -> None:
         self.say(self.content.text(key))
 
-    def _step(self, frame: Frame | None) -> StepSpec | None:
+    def step_of(self, frame: Frame | None) -> StepSpec | None:
         if frame is None:
             return None
         flow = self.content.flows.get(frame.flow)

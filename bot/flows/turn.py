@@ -49,7 +49,7 @@ def respond(run: Run, text: str, nlu: NluResult | None) -> None:
         run.command(exact, "")
         return
     waiting = run.stack[-1] if run.stack else None
-    spec = run._step(waiting) if waiting else None
+    spec = run.step_of(waiting) if waiting else None
     asking = spec if spec is not None and spec.kind == "ask" else None
     nlu = hearing.corrected(run.content, text, nlu)
     reading = hearing.read(run.content, asking, text, nlu, _context(run),
@@ -273,7 +273,7 @@ def _carry(run: Run, reading: Reading, text: str, nlu: NluResult | None) -> None
     """The message that started a topic may already answer its first question ("ni goe"
     starts how you feel, and answers "Hoe gaat het met je?")."""
     frame = run.stack[-1] if run.stack else None
-    spec = run._step(frame) if frame else None
+    spec = run.step_of(frame) if frame else None
     if spec is None or spec.kind != "ask":
         return
     found = answers.interpret(run.content, spec, text, nlu, False)
@@ -300,7 +300,7 @@ def _small_talk(run: Run, cue: Cue) -> None:
 
 def _back_to_question(run: Run, lead_in: bool = True) -> None:
     frame = run.stack[-1] if run.stack else None
-    spec = run._step(frame) if frame else None
+    spec = run.step_of(frame) if frame else None
     if spec is not None and spec.kind == "ask":
         lines = run.content.listening.back_to_question
         if lines and lead_in:
@@ -353,7 +353,7 @@ def not_understood(run: Run, spec: StepSpec | None) -> None:
 def _offer_help(run: Run, spec: StepSpec | None, text: str) -> None:
     """The question's buttons (or the menu) and a person, under one line."""
     buttons = (
-        list(run._buttons_for(spec))
+        list(run.buttons_for(spec))
         if spec is not None
         else [Button(run.content.text("menu_button"), "!command:menu")]
     )
