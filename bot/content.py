@@ -26,7 +26,7 @@ from bot.handoff import counsellor
 from bot.handoff.flows import HANDOFF_FLOWS
 from bot.safety import lexicon
 from bot.safety import screen as safety_screen
-from bot.safety.screen import SAFETY_FLOWS
+from bot.safety.screen import CARE_FLOWS, SAFETY_FLOWS
 
 
 def all_actions() -> Mapping[str, Builtin]:
@@ -80,7 +80,7 @@ def load_content(
         return None, problems
     problems += texts_cut_by_comments(content_dir)
     problems += checker.cross_references(
-        content, started_by_code=HANDOFF_FLOWS, required=SAFETY_FLOWS
+        content, started_by_code=HANDOFF_FLOWS, required=(*SAFETY_FLOWS, *CARE_FLOWS)
     )
     problems += checks.check(the_catalog, gazetteer, slots, content_dir)
     problems += flows_without_dialogue(content, content_dir)
