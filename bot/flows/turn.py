@@ -103,10 +103,11 @@ def respond(run: Run, text: str, nlu: NluResult | None) -> None:
         run.say(_pick(run, "unknown_question", run.content.listening.unknown_question))
         _back_to_question(run)
         return
-    if len(reading.norm.split()) >= STATEMENT_WORDS and run.content.listening.heard:
+    if len(reading.norm.split()) >= STATEMENT_WORDS and run.content.listening.heard \
+            and not run.degraded:
         _heard(run, asking)
         return
-    not_understood(run, asking)
+    not_understood(run, asking)  # (with Rasa down, it says so and shows the buttons)
 
 
 def _heard(run: Run, spec: StepSpec | None) -> None:
