@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -201,8 +201,3 @@ def bank(entries: Iterable[AnswerEntry], spelling: Mapping[str, str] | None = No
          ) -> QuestionBank:
     """Build the bank (and its index) from entries and the spelling map."""
     return QuestionBank({e.id: e for e in entries}, spelling=dict(spelling or {}))
-
-
-def families(entries: Sequence[AnswerEntry]) -> dict[str, int]:
-    """How many entries each family has."""
-    return dict(Counter(e.family for e in entries))

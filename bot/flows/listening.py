@@ -130,7 +130,6 @@ class Listening:
 
 
 SMALL_TALK_WORDS = 6
-_DIGITS = re.compile(r"(?<![\d])(\d{1,2})(?![\d])")
 _ORDINAL = re.compile(r"(?<![\d])([1-7])\s?(?:ste|de|e|st|d)(?![a-z])")
 
 
@@ -163,18 +162,6 @@ def school_year(understand: Understand, norm: str) -> int | None:
         year = understand.ordinals.get(word)
         if year is not None and 1 <= year <= MAX_GRADE_YEAR:
             return year
-    return None
-
-
-def number(understand: Understand, norm: str) -> int | None:
-    """A whole number in digits or words ("16", "zestien", "ik ben 17 jaar")."""
-    found = _DIGITS.search(norm)
-    if found:
-        return int(found.group(1))
-    padded = f" {norm} "
-    for word, value in sorted(understand.numbers.items(), key=lambda kv: -len(kv[0])):
-        if f" {word} " in padded:
-            return value
     return None
 
 

@@ -64,7 +64,7 @@ class Run:
         self.effect_at: list[int] = []
         self._unplaced: list[tuple[int, int]] = []  # (effect index, stack depth at its action)
         self.degraded = False
-        self.memory: dict[str, Any] = {k: v for k, v in state.memory.items()}
+        self.memory: dict[str, Any] = dict(state.memory)
         self.notes: list[str] = []
         self._repeated: list[str] = []  # facts not told again this turn (offered "again")
         # slots the pupil's message filled this turn (in passing): their questions are skipped
