@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content import load_content
+from bot.conversation.guard import FloodGuard
 from bot.conversation.service import ConversationService
 from bot.delivery.outbox import Dispatcher, Sender
 from bot.errors import ContentError
@@ -24,6 +26,8 @@ from bot.infra.sql import Store, database_url
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+# Pupil channels whose replies go through the outbox (`pupil:<id>`) and get flood control.
+PUPIL_CHANNELS = frozenset({"telegram", "web"})
 
 
 @dataclass
@@ -77,8 +81,13 @@ class App:
             self.reload_requested = False
             self.reload()
 
-    async def reload_on_hangup(self) -> None:
-        """Reload the content on every SIGHUP until cancelled."""
+    async def reload_on_hangup(
+        self, reloaded: Callable[[Content], Awaitable[None]] | None = None
+    ) -> None:
+        """Reload the content on every SIGHUP until cancelled.
+
+        `reloaded` runs after each successful reload (Telegram sets its command menu again).
+        """
         hangup = asyncio.Event()
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGHUP, hangup.set)
@@ -86,7 +95,8 @@ class App:
             while True:
                 await hangup.wait()
                 hangup.clear()
-                await self.reload_in_background()
+                if await self.reload_in_background() and reloaded is not None:
+                    await reloaded(self.content)
         finally:
             loop.remove_signal_handler(signal.SIGHUP)
 
@@ -162,7 +172,8 @@ async def build(settings: Settings, content: Content | None = None) -> App:
     cipher = Cipher(settings.ensure_secret_key().reveal())
     store = Store(database_url(settings.database_url, settings.data_dir))
     await store.migrate()
-    handoff = HandoffService(content, cipher, routing(settings), store)
+    handoff = HandoffService(content, cipher, routing(settings), store, PUPIL_CHANNELS)
     nlu = nlu_client(settings)
-    service = ConversationService(content, store, cipher, handoff, nlu)
+    service = ConversationService(content, store, cipher, handoff, nlu, PUPIL_CHANNELS,
+                                  guard=FloodGuard(channels=PUPIL_CHANNELS))
     return App(settings, content, store, cipher, service, handoff, nlu)

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import logging
 import signal
+from functools import partial
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
@@ -83,7 +84,9 @@ async def serve(settings: Settings, webhook_url: str | None, listen: str, port: 
                     name="retention",
                 ),
             ]
-            reloading = asyncio.create_task(app.reload_on_hangup(), name="reload")
+            reloading = asyncio.create_task(
+                app.reload_on_hangup(partial(set_commands, application)), name="reload"
+            )
             await _start_updates(application, settings, webhook_url, listen, port)
             log.info("telegram bot running (%s)", "webhook" if webhook_url else "polling")
             await stop.wait()
@@ -107,8 +110,7 @@ def build_application(settings: Settings, app: App) -> Application:  # type: ign
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(_file_url(base))
     application = builder.concurrent_updates(PerChatProcessor()).build()
-    channel = TelegramChannel(app.service, app.handoff, app.content.text("only_private_chats"),
-                              app.content.text("busy_retry"), app.content.text("error_generic"))
+    channel = TelegramChannel(app.service, app.handoff)  # texts read from the current content
     private = filters.ChatType.PRIVATE
     counsellor = CounsellorChat(app.handoff)
     application.add_handlers([
@@ -124,7 +126,10 @@ def build_application(settings: Settings, app: App) -> Application:  # type: ign
 
 
 async def set_commands(application: Application, content: Content) -> None:  # type: ignore[type-arg]
-    """Register the pupil commands with their Dutch descriptions (menu in private chats)."""
+    """Register the pupil commands with their Dutch descriptions (menu in private chats).
+
+    Called at start-up and again after every successful content reload.
+    """
     commands = [BotCommand(name, description)
                 for name, description in content.patterns.command_descriptions.items()
                 if description]

@@ -93,14 +93,14 @@ def media_kind(message: Message) -> str:
 class TelegramChannel:
     """The callbacks registered on the PTB Application."""
 
-    def __init__(self, service: ConversationService, handoff: HandoffService,
-                 only_private_text: str, busy_text: str = "", error_text: str = "") -> None:
+    def __init__(self, service: ConversationService, handoff: HandoffService) -> None:
         self.service = service
         self.handoff = handoff
-        self.only_private_text = only_private_text
-        self.busy_text = busy_text
-        self.error_text = error_text
         self._left: dict[int, float] = {}
+
+    def _text(self, key: str) -> str:
+        """A system text from the content served now (a reload changes it without a restart)."""
+        return self.service.content.text(key)
 
     async def _handle(self, inbound: Inbound, context: Context) -> None:
         """Hand the message to the service; while the database is down, keep it and retry.
@@ -115,13 +115,13 @@ class TelegramChannel:
 
         try:
             _, waited = await wait_for_store(
-                partial(self.service.handle, inbound), partial(tell, self.busy_text)
+                partial(self.service.handle, inbound), partial(tell, self._text("busy_retry"))
             )
         except Exception:
             # A bug, not an outage. The update is acknowledged already, so at least tell the
             # pupil (the text names 1813 and 112, in case this was a cry for help); the error
             # handler logs the failure.
-            await tell(self.error_text)
+            await tell(self._text("error_generic"))
             raise
         if waited:
             log.warning("pupil message handled after a database outage (or given up)")
@@ -192,7 +192,7 @@ class TelegramChannel:
         self._left[chat.id] = now
         log.info("leaving a %s chat that is not a counsellor chat", chat.type)
         try:
-            await context.bot.send_message(chat.id, self.only_private_text)
+            await context.bot.send_message(chat.id, self._text("only_private_chats"))
         except TelegramError as exc:  # a channel may not let the bot post: leave anyway
             log.info("could not say goodbye: %s", type(exc).__name__)
         try:

@@ -43,7 +43,7 @@ async def test_a_failing_handler_tells_the_pupil_and_names_the_help_lines(
 
     monkeypatch.setattr(app.service, "handle", broken)
     error_text = app.content.text("error_generic")
-    channel = TelegramChannel(app.service, app.handoff, "", "", error_text)
+    channel = TelegramChannel(app.service, app.handoff)
     async with Bot(api.token, base_url=api.base_url) as bot:
         context: Any = SimpleNamespace(bot=bot)
         with pytest.raises(RuntimeError):  # still raised: PTB's error handler logs it
