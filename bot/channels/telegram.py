@@ -13,12 +13,14 @@ import hashlib
 import hmac
 import logging
 import signal
+from collections.abc import Callable
 from functools import partial
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -28,7 +30,7 @@ from telegram.ext import (
 )
 
 from bot.app import App, build
-from bot.channels.telegram_sender import PupilAddresses, RateLimiter, TelegramSender
+from bot.channels.telegram_sender import PupilAddresses, TelegramSender
 from bot.channels.telegram_updates import (
     ALLOWED_UPDATES,
     CounsellorChat,
@@ -36,6 +38,7 @@ from bot.channels.telegram_updates import (
     TelegramChannel,
 )
 from bot.delivery import retention
+from bot.delivery.outbox import Sender
 from bot.errors import SettingsError
 from bot.flows.model import Content
 from bot.settings import Settings
@@ -58,19 +61,22 @@ def run_telegram(settings: Settings, webhook_url: str | None, listen: str, port:
 
 
 async def serve(settings: Settings, webhook_url: str | None, listen: str, port: int,
-                stop: asyncio.Event | None = None, app: App | None = None) -> None:
+                stop: asyncio.Event | None = None, app: App | None = None,
+                pupil_sender: Callable[[Sender], Sender] | None = None) -> None:
     """Run until `stop` is set (or a signal arrives), then shut down in order.
 
     Builds the application from the settings unless one is given (tests pass their own).
+    `pupil_sender` wraps the Telegram sender for `pupil:` entries (the web chat routes its
+    own pupils and hands the others to Telegram).
     """
-    stop = stop or _stop_on_signals()
+    stop = stop or stop_on_signals()
     owned = app is None
     app = app or await build(settings)
     try:
         application = build_application(settings, app)
-        limiter = RateLimiter() if settings.telegram_rate_limit else None
-        sender = TelegramSender(application.bot, PupilAddresses(app.service, app.store), limiter)
-        dispatcher = app.dispatcher({"pupil": sender, "tg": sender})
+        sender = TelegramSender(application.bot, PupilAddresses(app.service, app.store))
+        pupils = sender if pupil_sender is None else pupil_sender(sender)
+        dispatcher = app.dispatcher({"pupil": pupils, "tg": sender})
         delivering = asyncio.Event()
         async with application:
             await set_commands(application, app.content)
@@ -109,6 +115,11 @@ def build_application(settings: Settings, app: App) -> Application:  # type: ign
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(_file_url(base))
+    if settings.telegram_rate_limit:
+        # Telegram's documented limits (30 messages/s overall, 20/min per group); a 429 is not
+        # retried here but handed to the outbox, which retries after `retry_after`. (The builder's
+        # generic type changes with a limiter's argument type; PTB's stubs cannot express that.)
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))  # type: ignore[arg-type]
     application = builder.concurrent_updates(PerChatProcessor()).build()
     channel = TelegramChannel(app.service, app.handoff)  # texts read from the current content
     private = filters.ChatType.PRIVATE
@@ -166,7 +177,7 @@ def _file_url(base: str) -> str:
     return parts._replace(path=f"{head}/file/{last or 'bot'}").geturl()
 
 
-def _stop_on_signals() -> asyncio.Event:
+def stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

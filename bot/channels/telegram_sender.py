@@ -1,14 +1,15 @@
-"""Delivers outbox payloads to Telegram: plain text, inline keyboards, split long texts, limits."""
+"""Delivers outbox payloads to Telegram: plain text, inline keyboards, split long texts.
+
+Telegram's rate limits are kept by python-telegram-bot's AIORateLimiter on the Application's bot
+(`bot/channels/telegram.py`); a 429 that still comes back becomes RetryLater for the outbox.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
-import time
 import warnings
 from collections.abc import Awaitable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -85,63 +86,6 @@ def keyboard(buttons: Sequence[Mapping[str, Any]]) -> InlineKeyboardMarkup | Non
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-@dataclass
-class _Bucket:
-    """Generic cell rate algorithm: `rate` per second with bursts of `burst`."""
-
-    rate: float
-    burst: int
-    due: float = 0.0  # theoretical arrival time of the next message
-
-    def delay(self, now: float) -> float:
-        return max(0.0, max(self.due, now) - (self.burst - 1) / self.rate - now)
-
-    def take(self, now: float) -> None:
-        self.due = max(self.due, now) + 1 / self.rate
-
-
-class RateLimiter:
-    """Telegram's limits: ~30 messages/s overall, ~1/s per private chat, 20/min per group.
-
-    The overall limit is shared by everyone, so its wait is slept (a fair queue). A chat's own
-    limit is slept when short; a longer wait raises RetryLater, so the outbox delivers the
-    other chats meanwhile instead of stalling behind one busy chat.
-    """
-
-    def __init__(self, overall: float = 30.0, per_chat: float = 1.0, chat_burst: int = 4,
-                 per_group: float = 20 / 60, group_burst: int = 5, max_sleep: float = 0.25
-                 ) -> None:
-        self.overall = _Bucket(overall, max(1, int(overall)))
-        self.per_chat, self.chat_burst = per_chat, chat_burst
-        self.per_group, self.group_burst = per_group, group_burst
-        self.max_sleep = max_sleep
-        self._chats: dict[str, _Bucket] = {}
-
-    async def acquire(self, chat_id: str) -> None:
-        """Wait for a free slot for this chat, or raise RetryLater when the wait is long."""
-        now = time.monotonic()
-        chat = self._chats.get(chat_id)
-        if chat is None:
-            group = chat_id.startswith(("-", "@"))
-            chat = _Bucket(self.per_group, self.group_burst) if group \
-                else _Bucket(self.per_chat, self.chat_burst)
-            self._chats[chat_id] = chat
-            if len(self._chats) > 10_000:
-                self._forget_idle(now)
-        own = chat.delay(now)
-        if own > self.max_sleep:
-            raise RetryLater("telegram rate limit for this chat", own)
-        wait = max(own, self.overall.delay(now))
-        chat.take(now)
-        self.overall.take(now)
-        if wait > 0:
-            await asyncio.sleep(wait)
-
-    def _forget_idle(self, now: float) -> None:
-        for key in [k for k, bucket in self._chats.items() if bucket.due < now]:
-            del self._chats[key]
-
-
 class PupilAddresses:
     """Pupil pseudonym -> Telegram chat id, read from the store (cached: chat ids never change)."""
 
@@ -167,11 +111,9 @@ class PupilAddresses:
 class TelegramSender:
     """The outbox Sender for `pupil:<pseudonym>` and `tg:<chat_id>` destinations."""
 
-    def __init__(self, bot: Bot, pupils: PupilAddresses | None,
-                 limiter: RateLimiter | None = None) -> None:
+    def __init__(self, bot: Bot, pupils: PupilAddresses | None) -> None:
         self.bot = bot
         self.pupils = pupils
-        self.limiter = limiter
         self._progress: dict[str, int] = {}  # chunks of a split text already delivered
 
     async def send(self, destination: str, payload: Mapping[str, Any]
@@ -186,8 +128,6 @@ class TelegramSender:
         key = hashlib.sha256(f"{destination}\0{text}".encode()).hexdigest()
         message: Message | None = None
         for index in range(self._progress.get(key, 0), len(chunks)):
-            if self.limiter is not None:
-                await self.limiter.acquire(chat_id)
             last = index == len(chunks) - 1
             message = await _mapped(self.bot.send_message(
                 chat_id=chat_id, text=chunks[index], reply_markup=markup if last else None,

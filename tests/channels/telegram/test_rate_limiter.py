@@ -1,43 +1,58 @@
-"""Telegram's limits, kept by the sender's limiter (pure timing, no server)."""
+"""Telegram's limits, kept by python-telegram-bot's AIORateLimiter, against the fake Bot API."""
 
 from __future__ import annotations
 
-import time
+import asyncio
+from pathlib import Path
 
 import pytest
+from telegram.ext import AIORateLimiter
 
-from bot.channels.telegram_sender import RateLimiter
+from bot.app import App
+from bot.channels.telegram import build_application
+from bot.channels.telegram_sender import TelegramSender
 from bot.errors import RetryLater
+from bot.settings import Settings
+from tests.channels.telegram.conftest import bot_env
+from tests.support.fake_bot_api import FakeBotApi
 
 
-async def test_one_chat_gets_a_burst_then_one_message_per_interval() -> None:
-    limiter = RateLimiter(per_chat=10.0, chat_burst=2, max_sleep=1.0)
-    start = time.monotonic()
-    for _ in range(4):
-        await limiter.acquire("1001")
-    assert 0.18 <= time.monotonic() - start < 0.5
+def settings(api: FakeBotApi, tmp_path: Path, content_dir: Path, limit: bool) -> Settings:
+    env = bot_env(api, tmp_path / "data", content_dir)
+    env["WEGWIJS_TELEGRAM_RATE_LIMIT"] = "on" if limit else "off"
+    return Settings.from_env(env)
 
 
-async def test_a_long_wait_becomes_retry_later_instead_of_stalling_the_outbox() -> None:
-    limiter = RateLimiter(per_chat=1.0, chat_burst=1, max_sleep=0.25)
-    await limiter.acquire("1001")
-    with pytest.raises(RetryLater) as raised:
-        await limiter.acquire("1001")
-    assert raised.value.retry_after is not None and 0.7 < raised.value.retry_after <= 1.0
-    await limiter.acquire("1002")  # another chat is not held up
+async def test_the_limiter_is_on_as_shipped_and_off_on_request(
+        api: FakeBotApi, tmp_path: Path, content_dir: Path, app: App) -> None:
+    shipped = Settings.from_env({k: v for k, v in bot_env(api, tmp_path, content_dir).items()
+                                 if k != "WEGWIJS_TELEGRAM_RATE_LIMIT"})
+    assert isinstance(build_application(shipped, app).bot.rate_limiter, AIORateLimiter)
+    off = settings(api, tmp_path, content_dir, limit=False)
+    assert build_application(off, app).bot.rate_limiter is None
 
 
-async def test_groups_get_twenty_messages_a_minute() -> None:
-    limiter = RateLimiter(per_group=20 / 60, group_burst=1, max_sleep=0.25)
-    await limiter.acquire("-100123")
-    with pytest.raises(RetryLater) as raised:
-        await limiter.acquire("-100123")
-    assert raised.value.retry_after is not None and raised.value.retry_after > 2.5
+async def test_all_chats_together_stay_under_thirty_messages_a_second(
+        api: FakeBotApi, tmp_path: Path, content_dir: Path, app: App) -> None:
+    application = build_application(settings(api, tmp_path, content_dir, limit=True), app)
+    async with application:
+        sender = TelegramSender(application.bot, None)
+        await asyncio.gather(*(sender.send(f"tg:{5000 + chat}", {"text": "Hallo"})
+                               for chat in range(60)))
+    moments = sorted(call.at for call in api.calls_of("sendMessage"))
+    assert len(moments) == 60
+    # A leaky bucket of 30 a second: after a burst of 30, the other 30 drain in about a second.
+    assert moments[-1] - moments[0] >= 0.9
 
 
-async def test_all_chats_together_stay_under_the_overall_rate() -> None:
-    limiter = RateLimiter(overall=20.0, max_sleep=0.01)  # the overall wait is always slept
-    start = time.monotonic()
-    for chat in range(30):
-        await limiter.acquire(str(2000 + chat))
-    assert time.monotonic() - start >= 0.45  # 20 at once, then 10 more at 20/s
+async def test_a_429_is_handed_to_the_outbox_not_retried_in_the_limiter(
+        api: FakeBotApi, tmp_path: Path, content_dir: Path, app: App) -> None:
+    application = build_application(settings(api, tmp_path, content_dir, limit=True), app)
+    api.fail("sendMessage", 1, 429, retry_after=3)
+    async with application:
+        sender = TelegramSender(application.bot, None)
+        with pytest.raises(RetryLater) as raised:
+            await sender.send("tg:5200", {"text": "Hallo"})
+    assert raised.value.retry_after == 3
+    assert len(api.calls_of("sendMessage")) == 1
+
