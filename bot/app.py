@@ -5,14 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.checkins.sender import CheckinSender
+from bot.checkins.service import Checkins
 from bot.content import load_content
 from bot.conversation.guard import FloodGuard
 from bot.conversation.service import ConversationService
 from bot.delivery.outbox import Dispatcher, Sender
+from bot.delivery.quiet_hours import QuietHours
 from bot.errors import ContentError
 from bot.flows.model import Content
 from bot.flows.nlu import NluClient
@@ -50,14 +56,25 @@ class App:
         smtp = self.handoff.routing.smtp
         if "email" not in wired and smtp is not None:
             wired["email"] = SmtpSender(smtp)
-        dispatcher = Dispatcher(self.store, self.cipher, wired, on_sent=self.handoff.on_sent)
+        if "pupil" in wired and "checkin" not in wired:  # check-ins reach the pupil's chat
+            wired["checkin"] = CheckinSender(wired["pupil"])
+        dispatcher = Dispatcher(self.store, self.cipher, wired, on_sent=self._on_sent)
         self.service.on_commit = dispatcher.wake
         self.handoff.on_commit = dispatcher.wake
         return dispatcher
 
+    async def _on_sent(
+        self, session: AsyncSession, payload: Mapping[str, Any], result: Mapping[str, Any]
+    ) -> None:
+        await self.handoff.on_sent(session, payload, result)
+        if self.service.checkins is not None:
+            await self.service.checkins.on_sent(session, payload, result)
+
     def use(self, content: Content) -> None:
         """Serve this content from now on: the one place that swaps it, for every service."""
         self.content = self.service.content = self.handoff.content = content
+        if self.service.checkins is not None:
+            self.service.checkins.content = content
 
     def reload(self) -> bool:
         """Load and check content/ again; swap it in only when it has no errors."""
@@ -176,4 +193,7 @@ async def build(settings: Settings, content: Content | None = None) -> App:
     nlu = nlu_client(settings)
     service = ConversationService(content, store, cipher, handoff, nlu, PUPIL_CHANNELS,
                                   guard=FloodGuard(channels=PUPIL_CHANNELS))
+    service.checkins = Checkins(
+        content, cipher, QuietHours(*settings.quiet_hours), settings.checkins_max
+    )
     return App(settings, content, store, cipher, service, handoff, nlu)

@@ -14,6 +14,7 @@ import yaml
 from bot.catalog import builtins as catalog_builtins
 from bot.catalog import catalog, checks, places
 from bot.catalog.answers_load import load_answers
+from bot.checkins import actions as checkin_actions
 from bot.dialogues.spec import load_dialogues
 from bot.flows import checker
 from bot.flows.actions import ENGINE_BUILTINS, Builtin
@@ -30,8 +31,14 @@ from bot.safety.screen import CARE_FLOWS, SAFETY_FLOWS
 
 
 def all_actions() -> Mapping[str, Builtin]:
-    """Every built-in action flows may use: the engine's, the catalog's and the safety layer's."""
-    return {**ENGINE_BUILTINS, **catalog_builtins.BUILTINS, **safety_screen.BUILTINS}
+    """Every built-in action flows may use: the engine's, the catalog's, the safety layer's and
+    the check-ins'."""
+    return {
+        **ENGINE_BUILTINS,
+        **catalog_builtins.BUILTINS,
+        **safety_screen.BUILTINS,
+        **checkin_actions.BUILTINS,
+    }
 
 
 def load_content(
@@ -80,7 +87,9 @@ def load_content(
         return None, problems
     problems += texts_cut_by_comments(content_dir)
     problems += checker.cross_references(
-        content, started_by_code=HANDOFF_FLOWS, required=(*SAFETY_FLOWS, *CARE_FLOWS)
+        content,
+        started_by_code=(*HANDOFF_FLOWS, *checkin_actions.CHECKIN_FLOWS),
+        required=(*SAFETY_FLOWS, *CARE_FLOWS),
     )
     problems += checks.check(the_catalog, gazetteer, slots, content_dir)
     problems += flows_without_dialogue(content, content_dir)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 
 from bot.errors import SettingsError
@@ -50,6 +52,12 @@ class Settings:
     nlu_timeout: float = 1.5
     nlu_dir: Path | None = None
     telegram_rate_limit: bool = True  # WEGWIJS_TELEGRAM_RATE_LIMIT=off for tests
+    # local time (Europe/Brussels) in which no check-in is sent: WEGWIJS_QUIET_HOURS=21:00-08:00
+    quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
+    checkins_max: int = 3  # check-ins per pupil, all in all
+    web_bind: tuple[str, int] = ("127.0.0.1", 8080)  # WEGWIJS_WEB_BIND host:port
+    # origins (scheme://host[:port]) that may embed the web chat (CSP frame-ancestors)
+    web_embed_origins: tuple[str, ...] = ()
     # The environment as read, for the secrets a config file names by variable (the networks
     # config's smtp.password_env); never in repr.
     environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -80,6 +88,10 @@ class Settings:
             nlu_dir=Path(nlu_dir) if nlu_dir else None,
             telegram_rate_limit=(env.get("WEGWIJS_TELEGRAM_RATE_LIMIT") or "on").lower()
             not in ("off", "0", "false", "no"),
+            web_bind=_bind(env, "WEGWIJS_WEB_BIND", ("127.0.0.1", 8080)),
+            web_embed_origins=_origins(env, "WEGWIJS_WEB_EMBED_ORIGINS"),
+            quiet_hours=_quiet_hours(env),
+            checkins_max=_int(env, "WEGWIJS_CHECKINS_MAX", 3, minimum=0),
             environment=dict(env),
         )
 
@@ -96,6 +108,43 @@ class Settings:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(48))
         return Secret(path.read_text().strip())
+
+
+def _bind(env: Mapping[str, str], key: str, default: tuple[str, int]) -> tuple[str, int]:
+    """host:port ([::1]:8080 for IPv6); port 0 lets the system choose."""
+    raw = (env.get(key) or "").strip()
+    if not raw:
+        return default
+    host, sep, port = raw.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise SettingsError(key, f"'{raw}' is not host:port (e.g. 127.0.0.1:8080)")
+    return host.strip("[]"), int(port)
+
+
+def _origins(env: Mapping[str, str], key: str) -> tuple[str, ...]:
+    """Space- or comma-separated origins such as https://www.school.be."""
+    found: list[str] = []
+    for raw in (env.get(key) or "").replace(",", " ").split():
+        origin = raw.rstrip("/")
+        scheme, sep, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest or "/" in rest or any(
+            c in rest for c in ";'\"\\ *"
+        ):
+            raise SettingsError(key, f"'{raw}' is not an origin like https://www.school.be")
+        found.append(origin.lower())
+    return tuple(found)
+
+
+def _quiet_hours(env: Mapping[str, str]) -> tuple[time, time]:
+    """'HH:MM-HH:MM' (may pass midnight); the default is 21:00-08:00."""
+    raw = (env.get("WEGWIJS_QUIET_HOURS") or "21:00-08:00").strip()
+    found = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", raw)
+    if found is None:
+        raise SettingsError("WEGWIJS_QUIET_HOURS", f"'{raw}' is not HH:MM-HH:MM (e.g. 21:00-08:00)")
+    hour1, minute1, hour2, minute2 = (int(part) for part in found.groups())
+    if max(hour1, hour2) > 23 or max(minute1, minute2) > 59:
+        raise SettingsError("WEGWIJS_QUIET_HOURS", f"'{raw}' names a time that does not exist")
+    return time(hour1, minute1), time(hour2, minute2)
 
 
 def _int(env: Mapping[str, str], key: str, default: int, minimum: int) -> int:

@@ -13,7 +13,9 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.checkins.service import Checkins
 from bot.conversation.guard import FloodGuard, retry_transient
+from bot.conversation.tally import is_new_conversation, record_turn
 from bot.delivery.outbox import NORMAL, enqueue_many
 from bot.flows import engine
 from bot.flows.actions import ForgetPupil, Message, RequestHandoff
@@ -72,6 +74,8 @@ class ConversationService:
     on_commit: Callable[[], None] = field(default=lambda: None)
     # per-pupil flood control (adds the slow_down text, never drops).
     guard: FloodGuard = field(default_factory=FloodGuard)
+    # check-ins the pupil asked for (plan, stop, show at a visit); None: flows' offers do nothing
+    checkins: Checkins | None = None
 
     async def handle(self, inbound: Inbound) -> Handled:
         """Handle one inbound message; state is committed before the replies are returned."""
@@ -154,7 +158,9 @@ class ConversationService:
         flooding: bool = False,
     ) -> Handled:
         pupil = await self._pupil(session, inbound, pupil_id)
+        new_conversation = is_new_conversation(pupil.updated_at, utcnow())
         state = self._state(pupil)
+        entry_state = state
         key = update_key or f"{pupil_id}:{utcnow().timestamp()}"
         state, verdict = self._heightened(state, event, verdict)
         level = getattr(verdict, "level", "none")
@@ -234,6 +240,18 @@ class ConversationService:
                 await self._erase(session, pupil_id)
                 state = State(stack=state.stack)
                 erased = True
+            elif self.checkins is not None and self.checkins.handles(effect):
+                said = await self.checkins.apply(
+                    session, pupil_id, inbound.channel, state.slots.get("network"), effect
+                )
+                position = start + at
+                messages[position:position] = said
+                start += len(said)
+        if self.checkins is not None and not erased:
+            messages += await self.checkins.visit(session, pupil_id, inbound.channel)
+        if not erased:
+            record_turn(session, content, entry_state, state,
+                        new_conversation=new_conversation, safety=level, when=utcnow())
         self._save(pupil, state)
         if not erased:
             transcript += [("bot", message.text) for message in messages]
@@ -327,6 +345,8 @@ class ConversationService:
 
     async def _erase(self, session: AsyncSession, pupil_id: str) -> None:
         await self.handoff.erase(session, pupil_id)
+        if self.checkins is not None:
+            await self.checkins.erase(session, pupil_id)
         await session.execute(delete(TranscriptLine).where(TranscriptLine.pupil_id == pupil_id))
         await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.pupil_id == pupil_id))
         log.info("pupil %s erased their data", pupil_id)

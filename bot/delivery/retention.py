@@ -36,6 +36,7 @@ from bot.infra.sql import (
 
 log = logging.getLogger(__name__)
 
+from bot.infra.tracking import Checkin
 
 class CaseEraser(Protocol):
     """What retention needs of the handoff service: erase a pupil's cases (and say so)."""
@@ -120,7 +121,7 @@ async def purge(
         report.outbox_entries += await _count(
             session,
             delete(OutboxEntry).where(
-                OutboxEntry.status == "failed", OutboxEntry.created_at < cutoff
+                OutboxEntry.status.in_(("failed", "cancelled")), OutboxEntry.created_at < cutoff
             ),
         )
     log.info("retention purge (%s days): %s", days, report)
@@ -154,6 +155,8 @@ async def _delete_pupil(
 async def _count(session: AsyncSession, statement: object) -> int:
     result = await session.execute(statement)  # type: ignore[call-overload]
     return int(getattr(result, "rowcount", 0) or 0)
+    # the check-ins the pupil asked for go with the pupil (their outbox entries went above)
+    await session.execute(delete(Checkin).where(Checkin.pupil_id == pupil_id))
 
 
 async def run_daily(

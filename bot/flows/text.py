@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -12,8 +13,13 @@ _NON_WORD = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
-    """Lowercase, strip accents and punctuation, collapse white space."""
+    """Lowercase, strip accents and punctuation, collapse white space.
+
+    Cached: one turn compares the same content phrases (button words, patterns) hundreds of
+    times; the cache lives in process memory only and is bounded.
+    """
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACES.sub(" ", _NON_WORD.sub(" ", plain)).strip()

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery import events
+from bot.delivery.events import minutes_between
 from bot.flows.actions import Button, Message
 from bot.handoff import notices
 from bot.handoff.cases import (
@@ -193,6 +195,8 @@ class CounsellorDesk:
             return False
         case.status, case.counsellor_id, case.counsellor_name = "claimed", actor.ref, actor.name
         case.claimed_at = self.context.clock()
+        events.record(session, "handoff_claimed", case.network, case.kind,
+                      minutes_between(case.created_at, case.claimed_at), case.claimed_at)
         pupil = await session.get(Pupil, case.pupil_id)
         self.outbox.to_thread(
             session,
@@ -242,6 +246,8 @@ class CounsellorDesk:
             return
         was = case.status
         case.status, case.outcome, case.closed_at = "closed", outcome, self.context.clock()
+        events.record(session, "handoff_closed", case.network, outcome,
+                      minutes_between(case.created_at, case.closed_at), case.closed_at)
         self.outbox.to_thread(
             session,
             case,

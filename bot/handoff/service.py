@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery import events
 from bot.delivery.outbox import NORMAL, URGENT, Sender, enqueue
 from bot.flows import engine
 from bot.flows.actions import Button, Message
@@ -136,6 +137,7 @@ class PupilSide:
         )
         session.add(case)
         await session.flush()
+        events.record(session, "handoff_requested", network, case.kind, when=case.created_at)
         if destination:
             self.outbox.notify_case(session, case, lines, previous)
         emails = self.context.routing.email_destinations(network)

@@ -41,7 +41,7 @@ def train(
         return model
     rasa = project.rasa()
     model.parent.mkdir(parents=True, exist_ok=True)
-    report(f"nlu: training {model.name} (about 5 minutes on 2 cores)")
+    report(f"nlu: training {model.name} (about 1 minute on 2 cores)")
     command = [
         str(rasa),
         "train",

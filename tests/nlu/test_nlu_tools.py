@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.nlu_tools.cli import add_commands
-from bot.nlu_tools.evaluate import summarize
+from bot.nlu_tools.evaluate import entity_figures, summarize
 from bot.nlu_tools.project import NluError, NluProject
 from bot.nlu_tools.train import _progress, train
 
@@ -93,3 +94,17 @@ def test_summary_keeps_the_tracked_figures() -> None:
     assert summary["out_of_scope_precision"] == 0.9
     assert summary["per_intent_f1"]["greet"] == 1.0
     assert summary["folds"] == 5
+
+
+def test_entity_figures_per_entity_without_the_averages(tmp_path: Path) -> None:
+    report = {
+        "municipality": {"precision": 0.91, "recall": 0.97, "f1-score": 0.9391, "support": 67},
+        "postcode": {"precision": 0.76, "recall": 1.0, "f1-score": 0.8667, "support": 13},
+        "micro avg": {"precision": 0.88, "recall": 0.97, "f1-score": 0.92, "support": 80},
+        "accuracy": 0.96,
+    }
+    (tmp_path / "RegexEntityExtractor_report.json").write_text(json.dumps(report))
+    (tmp_path / "intent_report.json").write_text(json.dumps({"greet": {"f1-score": 1.0}}))
+    figures = entity_figures(tmp_path)
+    assert set(figures) == {"municipality", "postcode"}
+    assert figures["postcode"] == {"precision": 0.76, "recall": 1.0, "f1-score": 0.8667}
