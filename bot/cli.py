@@ -57,8 +57,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="preview: print the flow, step and slots after each turn")
     chat.set_defaults(handler=_chat)
 
-    run = commands.add_parser("run", help="run the Telegram bot")
-    run.add_argument("--webhook-url", default=None, help="webhook mode at this public URL")
+    run = commands.add_parser(
+        "run", help="run every channel: the web chat ($WEGWIJS_WEB_BIND), and Telegram when "
+        "TELEGRAM_BOT_TOKEN is set")
+    run.add_argument("--webhook-url", default=None, help="Telegram webhook mode at this URL")
     run.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
     run.add_argument("--port", type=int, default=8443, help="webhook listen port")
     run.add_argument("--data-dir", type=Path, default=None)
@@ -132,6 +134,13 @@ def _parser() -> argparse.ArgumentParser:
         "eval", help="CV on the bank's examples, precision/recall on held-out questions")
     answers_eval.add_argument("--content-dir", type=Path, default=None)
     answers_eval.set_defaults(handler=_answers_eval)
+
+    counsellor = commands.add_parser("counsellor", help="counsellor desk accounts")
+    counsellor.add_argument("--data-dir", type=Path, default=None)
+    from bot.desk.admin import add_commands as add_counsellor_commands
+
+    add_counsellor_commands(counsellor.add_subparsers(title="counsellor commands"))
+    counsellor.set_defaults(handler=_counsellor)
 
     nlu = commands.add_parser("nlu", help="Rasa NLU: train, serve, eval")
     nlu_commands = nlu.add_subparsers(title="nlu commands")
@@ -211,11 +220,11 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.channels.telegram import run_telegram
+    from bot import server
 
     settings = _settings(args)
-    with announce(settings.data_dir, "telegram"):  # so 'wegwijs content reload' finds it
-        result: int = run_telegram(
+    with announce(settings.data_dir, "run"):  # so 'wegwijs content reload' finds it
+        result: int = server.run(
             settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port
         )
     return result
@@ -237,6 +246,12 @@ def _purge(args: argparse.Namespace) -> int:
 
     print(f"purged: {asyncio.run(once())}")
     return 0
+
+
+def _counsellor(args: argparse.Namespace) -> int:
+    from bot.desk.admin import run
+
+    return run(args, _settings(args))
 
 
 def _content_check(args: argparse.Namespace) -> int:

@@ -127,8 +127,10 @@ class CaseOutbox:
         case: Case,
         lines: Sequence[tuple[str, str]],
         previous: tuple[str, str | None, str] | None,
+        key: str | None = None,
     ) -> None:
-        """The message that opens the case's thread in the counsellor chat."""
+        """The message that opens the case's thread in the counsellor chat (`key`: its dedupe
+        key when the case is announced again, e.g. after a transfer to another network)."""
         texts = self.context.texts
         name = previous[1] if previous else None
         counsellor = (
@@ -161,7 +163,7 @@ class CaseOutbox:
             self.context.cipher,
             self.lane(case),
             payload,
-            f"case:{case.id}:opened",
+            key or f"case:{case.id}:opened",
             URGENT if case.priority == "urgent" else NORMAL,
             case.pupil_id,
             case.id,

@@ -51,6 +51,15 @@ class CounsellorInbound:
 
 
 @dataclass(frozen=True, slots=True)
+class DeskActor:
+    """A counsellor acting from the web desk: audit id, first name, role key for the pupil."""
+
+    ref: str
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Actor:
     """A counsellor as the service sees them: audit id, first name and role key."""
 
@@ -100,6 +109,28 @@ class CounsellorDesk:
         except IntegrityError:
             log.info("duplicate counsellor update dropped")
             return
+        self.context.on_commit()
+
+    async def act_for(
+        self, case_id: int, actor: DeskActor, action: str, argument: str | None = None
+    ) -> None:
+        """Claim, reply (argument: the text) or close (argument: the outcome) for a counsellor
+        who is not in a counsellor chat (the web desk checks who may act before calling)."""
+        pupil_id = await self._pupil_of(case_id)
+        if pupil_id is None:
+            return
+        key = f"d:{uuid.uuid4().hex}"
+        async with self.context.require_store().pupil_transaction(pupil_id) as session:
+            case = await session.get(Case, case_id)
+            if case is None:
+                return
+            who = _Actor(actor.ref, actor.name, actor.role)
+            if action == "claim":
+                await self._claim(session, case, who, key)
+            elif action == "reply" and argument:
+                await self._reply(session, case, who, argument, key)
+            elif action == "close" and argument is not None:
+                await self._close(session, case, who, argument, key)
         self.context.on_commit()
 
     async def _command(self, inbound: CounsellorInbound) -> tuple[int, str, str | None] | None:

@@ -1,0 +1,1 @@
+"""The counsellor web desk: accounts, sessions, queue, live chat, notes, transfer, audit."""
