@@ -26,7 +26,15 @@ from bot.flows.resume import RESTARTED_TEXT, resume
 from bot.flows.state import State
 from bot.handoff.service import HandoffService
 from bot.infra.crypto import Cipher
-from bot.infra.sql import ProcessedUpdate, Pupil, Store, TranscriptLine, utcnow
+from bot.infra.sql import (
+    ProcessedUpdate,
+    Pupil,
+    Store,
+    TranscriptLine,
+    WebMessage,
+    WebSession,
+    utcnow,
+)
 from bot.safety.screen import Lexicon, screen
 
 log = logging.getLogger(__name__)
@@ -349,6 +357,9 @@ class ConversationService:
             await self.checkins.erase(session, pupil_id)
         await session.execute(delete(TranscriptLine).where(TranscriptLine.pupil_id == pupil_id))
         await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.pupil_id == pupil_id))
+        # the web chat's session and its copy of the conversation
+        await session.execute(delete(WebMessage).where(WebMessage.pupil_id == pupil_id))
+        await session.execute(delete(WebSession).where(WebSession.pupil_id == pupil_id))
         log.info("pupil %s erased their data", pupil_id)
 
     async def address_of(self, session: AsyncSession, pupil_id: str) -> str | None:

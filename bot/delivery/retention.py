@@ -1,9 +1,10 @@
 """Retention: delete what Wegwijs no longer needs (default 90 days, WEGWIJS_RETENTION_DAYS).
 
 - a pupil inactive for longer than `days`: the pupil row (state, address), transcript,
-  processed updates, outbox entries and cases; with the handoff service given, exactly as
-  `/vergeet` does it (the counsellor side is told an open case was erased);
-- transcript lines older than `days`, also of pupils who are still active;
+  processed updates, outbox entries, cases, web chat session and lines; with the handoff
+  service given, exactly as `/vergeet` does it (the counsellor side is told an open case was
+  erased);
+- transcript lines and web chat lines older than `days`, also of pupils who are still active;
 - cases closed more than `days` ago;
 - delivered or failed outbox entries (delivered payloads are already emptied on delivery)
   after `SENT_KEEP`, processed update ids after `DEDUPE_KEEP`;
@@ -31,12 +32,14 @@ from bot.infra.sql import (
     Pupil,
     Store,
     TranscriptLine,
+    WebMessage,
+    WebSession,
     utcnow,
 )
+from bot.infra.tracking import Checkin
 
 log = logging.getLogger(__name__)
 
-from bot.infra.tracking import Checkin
 
 class CaseEraser(Protocol):
     """What retention needs of the handoff service: erase a pupil's cases (and say so)."""
@@ -59,6 +62,7 @@ class PurgeReport:
     processed_updates: int = 0
     outbox_entries: int = 0
     cases: int = 0
+    web_messages: int = 0
 
     @property
     def total(self) -> int:
@@ -91,6 +95,9 @@ async def purge(
     async with store.transaction() as session:
         report.transcript_lines += await _count(
             session, delete(TranscriptLine).where(TranscriptLine.created_at < cutoff)
+        )
+        report.web_messages += await _count(
+            session, delete(WebMessage).where(WebMessage.created_at < cutoff)
         )
         report.processed_updates += await _count(
             session,
@@ -148,6 +155,12 @@ async def _delete_pupil(
     report.processed_updates += await _count(
         session, delete(ProcessedUpdate).where(ProcessedUpdate.pupil_id == pupil_id)
     )
+    report.web_messages += await _count(
+        session, delete(WebMessage).where(WebMessage.pupil_id == pupil_id)
+    )
+    await session.execute(delete(WebSession).where(WebSession.pupil_id == pupil_id))
+    # the check-ins the pupil asked for go with the pupil (their outbox entries went above)
+    await session.execute(delete(Checkin).where(Checkin.pupil_id == pupil_id))
     await session.delete(pupil)
     report.pupils += 1
 
@@ -155,8 +168,6 @@ async def _delete_pupil(
 async def _count(session: AsyncSession, statement: object) -> int:
     result = await session.execute(statement)  # type: ignore[call-overload]
     return int(getattr(result, "rowcount", 0) or 0)
-    # the check-ins the pupil asked for go with the pupil (their outbox entries went above)
-    await session.execute(delete(Checkin).where(Checkin.pupil_id == pupil_id))
 
 
 async def run_daily(

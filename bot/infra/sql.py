@@ -142,6 +142,35 @@ class AuditEntry(Base):
     detail: Mapped[str | None] = mapped_column(String(200))
 
 
+class WebSession(Base):
+    """A web chat session: only a keyed hash of the browser's random token is stored."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pupil_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+
+class WebMessage(Base):
+    """One line of a web pupil's conversation as the browser shows it, encrypted.
+
+    The id orders the lines: a browser asks for the lines after the last id it shows.
+    """
+
+    __tablename__ = "web_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pupil_id: Mapped[str] = mapped_column(String(64), index=True)
+    author: Mapped[str] = mapped_column(String(16))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    ref: Mapped[str | None] = mapped_column(String(160), unique=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+
 def database_url(url: str | None, data_dir: Path) -> str:
     """The async SQLAlchemy URL: DATABASE_URL when set, else SQLite in the data dir."""
     if not url:

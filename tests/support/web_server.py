@@ -1,0 +1,101 @@
+"""`wegwijs run` in a subprocess, for tests that drive a real browser against it.
+
+The server gets a scratch data dir, a free port and no Telegram or Rasa unless the caller
+adds them (`env`). Stopped with SIGTERM (a clean shutdown), killed only if it hangs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "test-secret-key-0123456789abcdef"
+
+
+def free_port() -> int:
+    """A TCP port that was free a moment ago on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class WebServer:
+    """A running `wegwijs run`: its base URL, data dir and log file."""
+
+    url: str
+    port: int
+    data_dir: Path
+    log_file: Path
+    process: subprocess.Popen[bytes]
+
+    def log(self) -> str:
+        """Everything the server wrote to stderr and stdout so far."""
+        return self.log_file.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        """SIGTERM, then wait (kill after 15 s)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def _wait_healthy(server: WebServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"wegwijs run exited ({server.process.returncode}):\n{server.log()}")
+        try:
+            with opener.open(f"{server.url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"wegwijs run did not answer /healthz in {timeout} s:\n{server.log()}")
+
+
+@contextmanager
+def web_server(tmp: Path, env: Mapping[str, str] | None = None,
+               timeout: float = 60.0) -> Iterator[WebServer]:
+    """Start `wegwijs run` on a free port with a data dir under `tmp`; stop it afterwards."""
+    port = free_port()
+    data_dir = tmp / "data"
+    log_file = tmp / "server.log"
+    base = {key: value for key, value in os.environ.items()
+            if key not in ("TELEGRAM_BOT_TOKEN", "RASA_URL", "DATABASE_URL")}
+    full = {
+        **base,
+        "WEGWIJS_DATA_DIR": str(data_dir),
+        "WEGWIJS_SECRET_KEY": SECRET,
+        "WEGWIJS_WEB_BIND": f"127.0.0.1:{port}",
+        "PTB_TIMEDELTA": "true",
+        **(env or {}),
+    }
+    with log_file.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=full, stdout=out,
+            stderr=subprocess.STDOUT)
+    server = WebServer(f"http://127.0.0.1:{port}", port, data_dir, log_file, process)
+    try:
+        _wait_healthy(server, timeout)
+        yield server
+    finally:
+        server.stop()
