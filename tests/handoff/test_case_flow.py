@@ -151,7 +151,8 @@ async def test_claim_relay_both_ways_close_and_feedback(
     assert "had je iets aan dit gesprek" in to_pupil[-1]
     feedback = pupils.to(pupil.destination)[-1].buttons[0]["payload"]
     await pupil.press(feedback)
-    assert pupil.texts[-1].startswith("Dank je!")
+    assert pupil.texts[-2].startswith("Dank je!")
+    assert pupil.texts[-1] == "Mag ik je over een week vragen hoe het ging?"  # a check-in
     handled = await pupil.say("hallo")
     assert not handled.relayed, "after the close the bot talks again"
 
