@@ -80,11 +80,20 @@ postgres:
 	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not reachable at 127.0.0.1:5432: install and start PostgreSQL 15 (apt-get install postgresql) and run make again." >&2; exit 1; }
 
+# The web chat (wegwijs run) listens on WEGWIJS_WEB_BIND; without a Telegram token it runs in
+# the background next to the console chat (its log in $(WEB_LOG)) and stops with it.
+WEB_ADDRESS = http://$${WEGWIJS_WEB_BIND:-127.0.0.1:8080}/
+WEB_LOG = $${WEGWIJS_DATA_DIR:-data}/web.log
+
 run: setup
 ifdef TELEGRAM_BOT_TOKEN
+	@echo "web chat: $(WEB_ADDRESS) (and Telegram)"
 	@PTB_TIMEDELTA=true $(BIN)/wegwijs nlu serve -- $(BIN)/wegwijs run
 else
-	@$(BIN)/wegwijs nlu serve -- $(BIN)/wegwijs chat
+	@mkdir -p "$${WEGWIJS_DATA_DIR:-data}"
+	@echo "web chat: $(WEB_ADDRESS) (log: $(WEB_LOG)); console chat below"
+	@$(BIN)/wegwijs nlu serve -- bash -c '$(BIN)/wegwijs run >>"$(WEB_LOG)" 2>&1 & web=$$!; \
+	  trap "kill $$web 2>/dev/null" EXIT; $(BIN)/wegwijs chat'
 endif
 
 test: setup postgres lint typecheck content-check content-test audit
