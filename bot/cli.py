@@ -142,6 +142,10 @@ def _parser() -> argparse.ArgumentParser:
     add_counsellor_commands(counsellor.add_subparsers(title="counsellor commands"))
     counsellor.set_defaults(handler=_counsellor)
 
+    from bot.figures.cli import add_command as add_figures_command
+
+    add_figures_command(commands)
+
     nlu = commands.add_parser("nlu", help="Rasa NLU: train, serve, eval")
     nlu_commands = nlu.add_subparsers(title="nlu commands")
     try:

@@ -1,0 +1,1 @@
+"""Anonymous figures for the networks: counts per network and month, small cells suppressed."""
