@@ -20,7 +20,7 @@ from bot.settings import Settings
 from tests.support.conversation import CONTENT_DIR
 
 CHANNEL, USER = "console", "pupil-1"
-SKIPPED_TEXT = "Dat is oké. Je hoeft niets te vertellen wat je niet wil."
+SKIPPED = "quit_school.situation:skipped"  # the button that skips the question
 MOTIVATION = "flows/motivation.yml"
 
 
@@ -57,8 +57,13 @@ async def at_situation(app: App) -> tuple[Message, ...]:
     return waiting_question(app.content, await pupil_state(app.service, CHANNEL, USER))
 
 
-async def press(app: App, question: tuple[Message, ...], title: str) -> list[str]:
-    payload = next(b.payload for m in question for b in m.buttons if b.title == title)
+def skipped_text(app: App) -> str:
+    """What the bot says when the pupil skips the question (an editor may change it)."""
+    return app.content.flows["quit_school"].step("skipped").texts[0]
+
+
+async def press(app: App, question: tuple[Message, ...], payload: str) -> list[str]:
+    assert payload in [b.payload for m in question for b in m.buttons], payload
     handled = await app.service.handle(Inbound(CHANNEL, USER, USER, button=payload))
     return [m.text for m in handled.messages]
 
@@ -72,13 +77,14 @@ async def test_a_text_changed_mid_conversation_is_said_on_the_next_turn(
     app: App, content_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     question = await at_situation(app)
-    edit(content_dir, MOTIVATION, SKIPPED_TEXT, "Helemaal goed. Je hoeft niets te vertellen.")
+    old = skipped_text(app)
+    edit(content_dir, MOTIVATION, old, "Helemaal goed. Je hoeft niets te vertellen.")
     with caplog.at_level(logging.INFO, logger="bot.app"):
         assert app.reload()
     assert app.service.content is app.content and app.handoff.content is app.content
-    said = await press(app, question, "Sla over")
+    said = await press(app, question, SKIPPED)
     assert "Helemaal goed. Je hoeft niets te vertellen." in said
-    assert SKIPPED_TEXT not in said
+    assert old not in said
     assert (await pupil_state(app.service, CHANNEL, USER)).slots["age"] == 16  # not restarted
     assert any("content reloaded" in r.getMessage() for r in caplog.records)
     # the warnings of the new content are printed at reload, as at start-up
@@ -91,13 +97,14 @@ async def test_a_broken_change_is_refused_and_the_old_content_keeps_serving(
 ) -> None:
     question = await at_situation(app)
     before = app.content
+    old = skipped_text(app)
     edit(content_dir, MOTIVATION, "        call: intake", "        call: intaek")
-    edit(content_dir, MOTIVATION, SKIPPED_TEXT, "Nieuwe tekst die nooit live mag gaan.")
+    edit(content_dir, MOTIVATION, old, "Nieuwe tekst die nooit live mag gaan.")
     with caplog.at_level(logging.INFO, logger="bot.app"):
         assert not app.reload()
     assert app.content is before and app.service.content is before
     assert app.handoff.content is before
-    assert SKIPPED_TEXT in await press(app, question, "Sla over")
+    assert old in await press(app, question, SKIPPED)
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert any("flows/motivation.yml:" in e and "intaek" in e for e in errors)
     assert any("previous content stays in use" in e for e in errors)
@@ -112,7 +119,8 @@ async def test_a_pupil_whose_step_disappeared_gets_a_friendly_restart_of_that_fl
     handled = await app.service.handle(Inbound(CHANNEL, USER, USER, text="mijn leerkracht"))
     said = [m.text for m in handled.messages]
     assert said[0] == app.content.text("flow_restarted")
-    assert "Je denkt erover om te stoppen met school" in said[1]
+    flow_texts = [t for step in app.content.flows["quit_school"].steps for t in step.texts]
+    assert said[1] in flow_texts  # the flow from its start, with the new step id
     assert await where(app) == "quit_school.what_happens"
 
 
@@ -132,19 +140,19 @@ async def test_a_requested_reload_waits_for_the_next_message(
     app: App, content_dir: Path
 ) -> None:
     question = await at_situation(app)
-    edit(content_dir, MOTIVATION, SKIPPED_TEXT, "Helemaal goed. Je hoeft niets te vertellen.")
+    edit(content_dir, MOTIVATION, skipped_text(app), "Helemaal goed. Je hoeft niets te vertellen.")
     before = app.content
     app.request_reload()  # what SIGHUP does: nothing else happens yet
     assert app.content is before
     app.reload_if_requested()
     assert app.content is not before
-    assert "Helemaal goed. Je hoeft niets te vertellen." in await press(app, question, "Sla over")
+    assert "Helemaal goed. Je hoeft niets te vertellen." in await press(app, question, SKIPPED)
 
 
 async def test_sighup_reloads_in_the_background_while_the_bot_serves(
     app: App, content_dir: Path
 ) -> None:
-    edit(content_dir, MOTIVATION, SKIPPED_TEXT, "Helemaal goed. Je hoeft niets te vertellen.")
+    edit(content_dir, MOTIVATION, skipped_text(app), "Helemaal goed. Je hoeft niets te vertellen.")
     before = app.content
     watching = asyncio.create_task(app.reload_on_hangup())
     await asyncio.sleep(0)  # the task installs its handler before it first waits
