@@ -74,6 +74,11 @@ class Account:
     networks: frozenset[str]
 
     @property
+    def first_name(self) -> str:
+        """What pupils and colleagues see of the name."""
+        return self.name.split()[0]
+
+    @property
     def ref(self) -> str:
         """The id in cases and the audit log."""
         return f"desk:{self.login}"

@@ -47,8 +47,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     reset.set_defaults(counsellor_action="reset")
 
 
-def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
     """Carry out one `counsellor` subcommand; 0 on success, 1 with the reason on stderr."""
+    out = out or sys.stdout
     action = getattr(args, "counsellor_action", None)
     if action is None:
         print("wegwijs counsellor: choose add, disable or reset", file=sys.stderr)

@@ -282,13 +282,13 @@ class DeskCases:
         self, session: AsyncSession, case: Case, pupil: Pupil | None, target: Account, key: str
     ) -> None:
         handoff = self.app.handoff
-        case.counsellor_id, case.counsellor_name = target.ref, target.name
+        case.counsellor_id, case.counsellor_name = target.ref, target.first_name
         handoff.outbox.to_thread(
-            session, case, self.texts.c("transferred", case=case.id, target=target.name), key
+            session, case, self.texts.c("transferred", case=case.id, target=target.first_name), key
         )
         if pupil is not None:
             pupil.counsellor_id = target.ref
-            message = Message(self.texts.p("transferred_person", name=target.name))
+            message = Message(self.texts.p("transferred_person", name=target.first_name))
             handoff.outbox.to_pupil(session, pupil, [message], f"{key}:pupil")
 
     async def _to_network(
@@ -405,7 +405,7 @@ def _scope(account: Account) -> ColumnElement[bool]:
 
 
 def _actor(account: Account) -> DeskActor:
-    return DeskActor(account.ref, account.name.split()[0], account.title)
+    return DeskActor(account.ref, account.first_name, account.title)
 
 
 def _iso(moment: datetime | None) -> str:

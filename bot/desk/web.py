@@ -256,9 +256,12 @@ async def case_action(request: web.Request) -> web.StreamResponse:
             )
         else:
             raise web.HTTPNotFound()
-        return web.json_response(await cases.detail(account, case_id))
     except DeskRefused as exc:
         return _refused(exc)
+    try:
+        return web.json_response(await cases.detail(account, case_id))
+    except DeskRefused:  # handed to a network out of this account's scope
+        return web.json_response({"id": case_id, "gone": True})
 
 
 async def events(request: web.Request) -> web.StreamResponse:
