@@ -38,15 +38,24 @@ class WebServer:
     port: int
     data_dir: Path
     log_file: Path
-    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
 
     def log(self) -> str:
         """Everything the server wrote to stderr and stdout so far."""
         return self.log_file.read_text(encoding="utf-8", errors="replace")
 
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the server (again: same port, same data dir) and wait until it answers."""
+        with self.log_file.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=self.env, stdout=out,
+                stderr=subprocess.STDOUT)
+        _wait_healthy(self, timeout)
+
     def stop(self) -> None:
         """SIGTERM, then wait (kill after 15 s)."""
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(15)
@@ -59,8 +68,8 @@ def _wait_healthy(server: WebServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"wegwijs run exited ({server.process.returncode}):\n{server.log()}")
+        if server.process is None or server.process.poll() is not None:
+            raise RuntimeError(f"wegwijs run exited:\n{server.log()}")
         try:
             with opener.open(f"{server.url}/healthz", timeout=2) as response:
                 if response.status == 200:
@@ -89,13 +98,9 @@ def web_server(tmp: Path, env: Mapping[str, str] | None = None,
         "PTB_TIMEDELTA": "true",
         **(env or {}),
     }
-    with log_file.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=full, stdout=out,
-            stderr=subprocess.STDOUT)
-    server = WebServer(f"http://127.0.0.1:{port}", port, data_dir, log_file, process)
+    server = WebServer(f"http://127.0.0.1:{port}", port, data_dir, log_file, full)
     try:
-        _wait_healthy(server, timeout)
+        server.start(timeout)
         yield server
     finally:
         server.stop()
