@@ -87,8 +87,18 @@ def _forget(call: BuiltinCall) -> BuiltinResult:
     return BuiltinResult(effects=(ForgetPupil(),))
 
 
+# After a disclosure, the answer "no" to "go on with this talk?" (bot.flows.risk).
+DROP_INTERRUPTED = "drop_interrupted"
+
+
+def _drop_interrupted(call: BuiltinCall) -> BuiltinResult:
+    # The engine itself drops the flows under the running one (bot.flows.run, bot.flows.risk).
+    return BuiltinResult()
+
+
 # The engine's own actions; the composition root adds those bound to the catalog and safety.
 ENGINE_BUILTINS: Mapping[str, Builtin] = {
     "handoff": Builtin(_handoff, frozenset({"kind", "priority"})),
     "forget_me": Builtin(_forget),
+    DROP_INTERRUPTED: Builtin(_drop_interrupted),
 }

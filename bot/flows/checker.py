@@ -12,6 +12,7 @@ from bot.flows.messages import ENGLISH, Messages
 from bot.flows.model import END, Content, FlowSpec, StepSpec
 from bot.flows.nlu import INTENTS
 from bot.flows.problems import Problem, Severity
+from bot.flows.risk import RESUME_FLOW
 from bot.flows.text import placeholders
 
 TELEGRAM_MAX_TEXT = 4096
@@ -57,8 +58,9 @@ def cross_references(
     for flow in content.flows.values():
         problems += _flow_problems(content, flow)
     problems += _text_problems(content)
-    problems += _unused_flows(content, {*started_by_code, *required})
+    problems += _unused_flows(content, {*started_by_code, *required, RESUME_FLOW})
     problems += _missing_flows(content, required)
+    problems += _resume_problems(content)
     problems += quality.check(content)
     problems += values.check(content)
     return problems
@@ -335,6 +337,23 @@ def _missing_flows(content: Content, required: Collection[str]) -> Iterator[Prob
                 None,
                 f"flow '{flow_id}' is missing; the safety layer starts it",
                 "restore content/flows/crisis.yml from git",
+            )
+
+
+def _resume_problems(content: Content) -> Iterator[Problem]:
+    """A flow that asks before it is resumed after a disclosure needs the flow that asks."""
+    if RESUME_FLOW in content.flows:
+        return
+    for flow in content.flows.values():
+        if flow.resume_after_risk == "ask":
+            yield Problem(
+                flow.file,
+                flow.line,
+                f"flow '{flow.id}' has resume_after_risk: ask, but there is no flow "
+                f"'{RESUME_FLOW}' to ask with",
+                f"add the flow '{RESUME_FLOW}' (see content/flows/crisis.yml in git), "
+                "or use resume_after_risk: always or never",
+                flow.id,
             )
 
 

@@ -342,6 +342,7 @@ def _flow(
         str(data.get("title", flow_id)),
         str(data.get("description", "")),
         tuple(steps),
+        data.get("resume_after_risk", "always"),  # the schema allows only the three policies
     )
     return flow, problems
 

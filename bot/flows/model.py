@@ -12,6 +12,7 @@ from bot.flows.listening import Listening
 from bot.flows.ports import CatalogView, PlaceFinder
 
 StepKind = Literal["say", "ask", "set", "action", "call", "link", "noop"]
+ResumePolicy = Literal["always", "ask", "never"]
 SlotType = Literal["choice", "number", "yes_no", "location", "text"]
 END = "END"
 
@@ -68,6 +69,8 @@ class FlowSpec:
     title: str
     description: str
     steps: tuple[StepSpec, ...]
+    # Going back to this flow after a disclosure (bot.flows.risk): always, ask first, never.
+    resume_after_risk: ResumePolicy = "always"
 
     def index(self, step_id: str) -> int | None:
         """Return the position of a step, or None."""

@@ -1,5 +1,8 @@
 """One engine step in the making: the stack of flows, slots and messages of a pupil while the
-engine reacts to one event (see bot.flows.engine). Pure: no I/O, never awaits."""
+engine reacts to one event (see bot.flows.engine). Pure: no I/O, never awaits.
+
+Just over 400 lines: one class, the moves through the stack of flows, which belong together;
+what to do when going back after a disclosure is decided in bot.flows.risk."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.flows import answers
+from bot.flows import answers, risk
 from bot.flows.actions import (
     BuiltinCall,
     Button,
@@ -280,6 +283,9 @@ class Run:
         if spec.action == TELL and isinstance(spec.params.get("fact"), str):
             self.tell(str(spec.params["fact"]))
             return
+        if spec.action == risk.DROP_ACTION:
+            del self.stack[:-1]
+            return
         self.run_action(spec.action or "", spec.params)
 
     def tell(self, fact: str, again: bool = False) -> None:
@@ -335,13 +341,29 @@ class Run:
         if target != END:
             self.stack[-1] = Frame(frame.flow, target)
             return
-        self.stack.pop()
+        finished = self.stack.pop()
         if not self.stack:
             return
         caller = self.stack[-1]
         caller_spec = self.step_of(caller)
         if caller_spec is not None and caller_spec.kind == "call":
             self.go_next(caller_spec)
+        else:
+            self._resume(finished.flow)
+
+    def _resume(self, finished: str) -> None:
+        """Back to the flow that `finished` interrupted; after a disclosure maybe ask first."""
+        found = risk.resumption(self.content, self.stack, self.slots, finished)
+        if found.keep < len(self.stack):
+            del self.stack[found.keep :]
+            spec = self.step_of(self.stack[-1]) if self.stack else None
+            if spec is not None and spec.kind == "call":  # as if the called flow had ended
+                self.go_next(spec)
+                return
+        if found.ask_about is not None:
+            self.slots[risk.TOPIC_SLOT] = found.ask_about
+            first = self.content.flows[risk.RESUME_FLOW].steps[0].id
+            self.stack.append(Frame(risk.RESUME_FLOW, first))  # asked by the caller's advance
 
     def _target(self, spec: StepSpec) -> str | None:
         for branch in spec.next:

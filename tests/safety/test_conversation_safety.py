@@ -16,6 +16,7 @@ from tests.safety.support import PERSON, Pupil, ScriptedNlu, alerts, claim, outb
 SAFE_NOW = "Ben je nu veilig?"
 BACK = "Terug naar waar we waren"
 SORRY = "Sorry, dan had ik je verkeerd begrepen."
+GO_ON = "Wil je daar nu over verder praten?"
 AMBIGUOUS = (
     "ik stop er gewoon mee. met alles.",
     "heel zeker. het heeft toch allemaal geen zin meer",
@@ -58,6 +59,8 @@ async def test_after_a_disclosure_ambiguous_lines_a_few_turns_later_get_the_chec
     await disclose(pupil)
     await pupil.press("Ja, ik ben nu veilig")
     await pupil.press(BACK)
+    assert GO_ON in pupil.texts  # a talk about school asks first
+    await pupil.press("Ja")
     for answer in FLOW_ANSWERS[flow]:
         handled = await pupil.send(answer)
         assert handled.safety is None, answer
@@ -173,6 +176,9 @@ async def test_ja_ik_ben_nu_veilig_is_asked_once_and_taken(app: App) -> None:
     assert BACK in pupil.buttons
     await pupil.press(BACK)
     assert SAFE_NOW not in pupil.texts
+    # after a crisis reply a talk about school asks first whether to go on (one question)
+    assert GO_ON in pupil.texts
+    await pupil.press("Ja")
     assert question in pupil.texts
     handled = await pupil.press("7")
     assert handled.safety is None and SAFE_NOW not in pupil.texts
@@ -272,9 +278,6 @@ async def test_each_example_of_the_issue_gets_the_fitting_reply(
 
 # --- no pep talk without asking after a disclosure --------------------------------------------
 
-GO_ON = "Wil je daar nu over verder praten?"
-
-
 @pytest.mark.parametrize(("flow", "first"), [("quit_school", "Je denkt erover om te stoppen"),
                                              ("motivation", "Ik stel je een paar vragen")])
 async def test_after_a_disclosure_a_talk_about_school_starts_only_when_the_pupil_wants(
@@ -305,11 +308,6 @@ async def test_without_a_disclosure_a_talk_about_school_starts_at_once(
     assert GO_ON not in pupil.texts
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the engine: a flow that is resumed after an interrupting flow re-asks its "
-    "waiting question; content cannot run a step first (see the issue 15 report)",
-)
 async def test_a_talk_about_school_is_not_resumed_after_a_disclosure_without_asking(
     app: App,
 ) -> None:
@@ -318,3 +316,52 @@ async def test_a_talk_about_school_is_not_resumed_after_a_disclosure_without_ask
     await pupil.press("Ja, ik ben nu veilig")
     await pupil.press(BACK)
     assert GO_ON in pupil.texts and question not in pupil.texts
+    assert "Wat wil ik echt?" in pupil.texts  # the talk it asks about, by its title
+    await pupil.press("Ja")
+    assert question in pupil.texts and GO_ON not in pupil.texts
+    await pupil.press("7")  # back exactly where the pupil was: the answer is taken
+    assert question not in pupil.texts
+    assert (await state_of(app, pupil)).slots.get("importance") == "7"
+
+
+async def test_no_to_going_on_after_a_disclosure_leaves_the_talk_about_school(app: App) -> None:
+    pupil, question = await at_the_motivation_question(app)
+    await disclose(pupil)
+    await pupil.press("Ja, ik ben nu veilig")
+    await pupil.press(BACK)
+    await pupil.press("Nee, nu niet")
+    assert "1813" in pupil.texts and question not in pupil.texts
+    assert (await state_of(app, pupil)).stack == ()
+    handled = await pupil.send("7")  # no question waits any more: not taken as an answer
+    assert (await state_of(app, pupil)).slots.get("importance") is None, handled.messages
+
+
+async def test_after_a_crisis_reply_too_the_talk_about_school_is_not_resumed_without_asking(
+    app: App,
+) -> None:
+    pupil, question = await at_the_motivation_question(app)
+    await pupil.send("ik wil dood")
+    await pupil.press("Ja, ik ben nu veilig")
+    await pupil.press(BACK)
+    assert GO_ON in pupil.texts and question not in pupil.texts
+
+
+async def test_after_a_false_alarm_the_talk_goes_on_without_asking(app: App) -> None:
+    pupil, question = await at_the_motivation_question(app)
+    await pupil.send("ik wil dood")
+    await pupil.send("grapje")
+    assert question in pupil.texts and GO_ON not in pupil.texts
+
+
+async def test_a_flow_that_may_always_go_on_is_resumed_at_once_after_a_disclosure(
+    app: App,
+) -> None:
+    pupil = Pupil(app)
+    await pupil.send("/start")
+    await pupil.send(button="!flow:wellbeing")
+    assert app.content.flows["wellbeing"].resume_after_risk == "always"
+    waiting = pupil.messages[-1]
+    await disclose(pupil)
+    await pupil.press("Ja, ik ben nu veilig")
+    await pupil.press(BACK)
+    assert GO_ON not in pupil.texts and waiting in pupil.texts
