@@ -48,6 +48,7 @@ class App:
     handoff: HandoffService
     nlu: NluClient | None
     reload_requested: bool = False
+    delivering: Dispatcher | None = None  # the dispatcher `dispatcher()` built last
 
     def dispatcher(self, senders: dict[str, Sender]) -> Dispatcher:
         """An outbox dispatcher that wakes when the service commits."""
@@ -60,6 +61,7 @@ class App:
             wired["checkin"] = CheckinSender(wired["pupil"])
         dispatcher = Dispatcher(self.store, self.cipher, wired, on_sent=self._on_sent)
         self.service.on_commit = dispatcher.wake
+        self.delivering = dispatcher
         self.handoff.on_commit = dispatcher.wake
         return dispatcher
 

@@ -127,6 +127,8 @@ class Dispatcher:
         self.cipher = cipher
         self.senders = dict(senders)
         self.on_sent = on_sent
+        # when an entry is due (tests set it to deliver a check-in planned for next week)
+        self.clock: Callable[[], datetime] = utcnow
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -172,7 +174,7 @@ class Dispatcher:
             return []  # the transaction rolled back: let the next pass sort it out
 
     async def _try_claim_batches(self) -> list[list[OutboxEntry]]:
-        now = utcnow()
+        now = self.clock()
         async with self.store.transaction() as session:
             rows = (
                 await session.scalars(
