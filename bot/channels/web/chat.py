@@ -31,7 +31,7 @@ from bot.conversation.service import MAX_TEXT, Inbound
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
-MAX_FRAME = 16 * 1024
+MAX_FRAME = 32 * 1024
 HELLO_TIMEOUT = 15.0
 MESSAGE_ID = re.compile(r"[A-Za-z0-9-]{1,40}")
 NETWORK_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
