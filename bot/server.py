@@ -20,6 +20,7 @@ from bot.channels import telegram
 from bot.channels.web.chat import WebChat
 from bot.channels.web.log import Hub, WebLog, WebSender
 from bot.delivery import retention
+from bot.desk.web import desk_app
 from bot.errors import SettingsError
 from bot.settings import Settings
 
@@ -66,7 +67,7 @@ def mounts(app: App) -> list[Mount]:
 
     The counsellor desk (`bot.desk.web.desk_app`) is mounted here at `/desk`.
     """
-    return []
+    return [("/desk", desk_app(app))]
 
 
 def web_app(app: App, hub: Hub, sub_apps: Sequence[Mount] = ()) -> web.Application:

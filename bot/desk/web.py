@@ -9,6 +9,7 @@ the `X-CSRF-Token` header and, when the browser sends one, an Origin of this hos
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -56,6 +57,11 @@ class Desk:
     sessions: Sessions
     cases: DeskCases
     poll_seconds: float
+    closing: asyncio.Event
+
+    async def stop_streams(self, _: web.Application) -> None:
+        """Server shutdown: end the event streams now (the pages reconnect to the next run)."""
+        self.closing.set()
 
 
 DESK = web.AppKey("desk", Desk)
@@ -74,9 +80,11 @@ def desk_app(app: App, poll_seconds: float = 1.0) -> web.Application:
         Sessions(app.store, clock),
         DeskCases(app, texts, accounts),
         poll_seconds,
+        asyncio.Event(),
     )
     web_app = web.Application(middlewares=[_guard], client_max_size=MAX_BODY)
     web_app[DESK] = desk
+    web_app.on_shutdown.append(desk.stop_streams)
     web_app.router.add_get("/", page)
     web_app.router.add_get("/static/{name}", static)
     web_app.router.add_get("/api/texts", texts_json)
@@ -279,13 +287,14 @@ async def events(request: web.Request) -> web.StreamResponse:
     await response.write(b"retry: 2000\n\n")
     seen, ticks = None, 0
     try:
-        while True:
+        while not desk.closing.is_set():
             version = await desk.cases.version()
             if version != seen:
                 data = json.dumps({"version": version})
                 await response.write(f"id: {version}\nevent: change\ndata: {data}\n\n".encode())
                 seen = version
-            await asyncio.sleep(desk.poll_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(desk.closing.wait(), desk.poll_seconds)
             ticks += 1
             if ticks * desk.poll_seconds >= 15:
                 ticks = 0
