@@ -34,12 +34,15 @@ python="$(find_python310)" || {
     echo "nlu: Python 3.10 is needed for Rasa 3.6.21; install it (e.g. 'pyenv install 3.10') and run make again." >&2
     exit 1
 }
-echo "nlu: creating $venv with $python (about 90 s)"
+echo "nlu: creating $venv with $python (about 2 minutes; started $(date +%T))"
+start=$SECONDS
 rm -rf "$venv"
 "$python" -m venv "$venv"
 quiet() { grep -v -e "is ignored: it is neither a file nor a directory" -e "DEPRECATION:" || true; }
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-"$venv/bin/pip" install --quiet -r "$here/requirements.txt" -c "$here/constraints.txt" 2>&1 | quiet
+# Wheels only (nothing compiled); three small pure-Python dependencies of Rasa exist only as source.
+"$venv/bin/pip" install --quiet --only-binary :all: --no-binary mattermostwrapper,randomname,docopt \
+    -r "$here/requirements.txt" -c "$here/constraints.txt" 2>&1 | quiet
 "$venv/bin/pip" check
 touch "$stamp"
-echo "nlu: $venv ready"
+echo "nlu: $venv ready in $((SECONDS - start)) s"
