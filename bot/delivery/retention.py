@@ -99,6 +99,8 @@ async def purge(
         report.web_messages += await _count(
             session, delete(WebMessage).where(WebMessage.created_at < cutoff)
         )
+        # a session whose pupil never got as far as a first message
+        await session.execute(delete(WebSession).where(WebSession.last_seen_at < cutoff))
         report.processed_updates += await _count(
             session,
             delete(ProcessedUpdate).where(

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.channels.web.chat import Limits, RateLimit
 from bot.channels.web.log import Hub, WebLog, WebSender
+from bot.channels.web.sessions import Sessions
 from bot.delivery.retention import purge
 from bot.errors import SettingsError
 from bot.infra.sql import OutboxEntry, Pupil, WebMessage, WebSession, utcnow
@@ -205,6 +206,7 @@ async def test_vergeet_erases_session_and_log_and_tells_the_browser(chat: Chat) 
 async def test_retention_removes_the_log_and_session_of_an_inactive_pupil(chat: Chat) -> None:
     ws, _, _ = await start(chat)
     await ws.close()
+    await Sessions(chat.app.store, chat.app.cipher).create()  # no message ever came
     report = await purge(chat.app.store, utcnow() + timedelta(days=100), 90)
     assert report.pupils == 1 and report.web_messages >= 2
     async with chat.app.store.sessions() as db:
@@ -310,3 +312,19 @@ def test_web_settings_defaults_and_values() -> None:
                                   "WEGWIJS_WEB_EMBED_ORIGINS": "https://a.be, https://B.be/"})
     assert settings.web_bind == ("0.0.0.0", 9000)
     assert settings.web_embed_origins == ("https://a.be", "https://b.be")
+
+
+async def test_a_failing_message_gets_the_error_text_and_is_not_sent_again(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws, _, _ = await start(chat)
+
+    async def broken(inbound: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(chat.app.service, "handle", broken)
+    await ws.send_json({"type": "text", "id": "e1", "text": "hallo"})
+    frames = await frames_until(ws, lambda fs: any(f["type"] == "ack" for f in fs))
+    assert {"type": "notice", "text": chat.app.content.text("error_generic")} in frames
+    assert {"type": "ack", "id": "e1"} in frames
+    await ws.close()

@@ -26,6 +26,7 @@ from bot.app import App
 from bot.channels.web.log import PAGE as LOG_PAGE
 from bot.channels.web.log import POLL, Hub, WebLog
 from bot.channels.web.sessions import CHANNEL, Session, Sessions
+from bot.conversation.guard import StoreUnavailable
 from bot.conversation.service import MAX_TEXT, Inbound
 
 log = logging.getLogger(__name__)
@@ -196,11 +197,16 @@ class WebChat:
         """Run the pipeline (replies come back through the outbox and the log), then ack."""
         try:
             await self.app.service.handle(inbound)
-        except Exception:
+        except StoreUnavailable:
             # the browser keeps the message and sends it again after reconnecting
-            log.exception("web message of pupil %s failed", session.pupil_id)
+            log.warning("web message of pupil %s waits: the database is down", session.pupil_id)
             await ws.close(code=1011)
             return
+        except Exception:
+            # a bug, not an outage: sending it again would fail again. Tell the pupil (the
+            # text names 1813 and 112, in case this was a cry for help); the log has no text.
+            log.exception("web message of pupil %s failed", session.pupil_id)
+            await ws.send_json({"type": "notice", "text": self.app.content.text("error_generic")})
         if ident is not None:
             await ws.send_json({"type": "ack", "id": ident})
         if not await self.sessions.exists(session):
