@@ -36,7 +36,7 @@ from bot.infra.sql import (
     WebSession,
     utcnow,
 )
-from bot.infra.tracking import Checkin
+from bot.infra.tracking import Checkin, Event
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,9 @@ SENT_KEEP = timedelta(days=1)
 DEDUPE_KEEP = timedelta(days=2)
 OPEN_STATUSES = ("pending", "claimed", "ended")
 DAY = 24 * 3600.0
+# The anonymous events behind the figures identify no one; they are kept five years, so a
+# network can compare a school year with the ones before it (docs/privacy.md, "Figures").
+EVENTS_KEEP = timedelta(days=5 * 365 + 1)
 
 
 @dataclass
@@ -133,6 +136,7 @@ async def purge(
                 OutboxEntry.status.in_(("failed", "cancelled")), OutboxEntry.created_at < cutoff
             ),
         )
+        await session.execute(delete(Event).where(Event.day < (now - EVENTS_KEEP).date()))
     log.info("retention purge (%s days): %s", days, report)
     return report
 

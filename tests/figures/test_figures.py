@@ -7,7 +7,7 @@ import asyncio
 import csv
 import random
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy import inspect
 
 from bot.cli import main
 from bot.delivery import events
+from bot.delivery.retention import purge
 from bot.figures.report import ALL, TOTAL, Figures, Row, build, read_rows, report_months
 from bot.figures.suppression import THRESHOLD, disclosed, suppress
 from bot.infra.sql import Store
@@ -198,3 +199,17 @@ async def test_wegwijs_figures_writes_the_csv_and_a_page_without_script(
 
 async def _run_cli(argv: list[str]) -> int:
     return await asyncio.to_thread(main, argv)
+
+
+async def test_the_events_are_kept_five_years_then_purged(tmp_path: Path) -> None:
+    store = Store(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    await store.migrate()
+    try:
+        async with store.transaction() as session:
+            for day in (date(2020, 12, 31), date(2021, 1, 2), date(2025, 6, 1)):
+                events.record(session, "conversation_started", "kans", when=day)
+        await purge(store, datetime(2026, 1, 1, tzinfo=UTC))
+        left = await read_rows(store, ["2020-12", "2021-01", "2025-06"])
+        assert sorted(r.day for r in left) == [date(2021, 1, 2), date(2025, 6, 1)]
+    finally:
+        await store.close()
