@@ -155,6 +155,10 @@ def _answer(run: Run, spec: StepSpec, reading: Reading, text: str, nlu: NluResul
         # into a one-word answer); at the menu the chosen flow's first lines acknowledge
         _reflect(run, reading.reflection_words)
     run.answer(spec, found.value)
+    if at_menu and found.value != SKIPPED:
+        # words that pick a menu button start a topic, as in _topic: they may answer its first
+        # question too ("wiskunde lukt ni": the subject)
+        _carry(run, reading, text, nlu)
     return True
 
 
