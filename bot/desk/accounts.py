@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalog.networks import NETWORK_IDS
-from bot.desk.tables import DeskAccount, DeskSession
 from bot.errors import WegwijsError
 from bot.handoff.cases import aware
+from bot.handoff.tables import DeskAccount, DeskSession
 from bot.infra.crypto import Cipher
 from bot.infra.sql import AuditEntry, Store, utcnow
 

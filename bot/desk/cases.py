@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.desk.accounts import Account, Accounts
-from bot.desk.tables import DeskNote
 from bot.desk.texts import DeskTexts
 from bot.flows.actions import Message
 from bot.flows.state import State
 from bot.handoff.cases import CLOSABLE, OPEN_STATUSES, TRANSCRIPT_LINES, aware
 from bot.handoff.desk import DeskActor
+from bot.handoff.tables import DeskNote
 from bot.infra.sql import AuditEntry, Case, Pupil, TranscriptLine
 
 log = logging.getLogger(__name__)

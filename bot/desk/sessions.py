@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 
 from bot.desk.accounts import Account, account_of
-from bot.desk.tables import DeskAccount, DeskSession
 from bot.handoff.cases import aware
+from bot.handoff.tables import DeskAccount, DeskSession
 from bot.infra.sql import Store, utcnow
 
 IDLE = timedelta(minutes=30)
@@ -58,6 +58,10 @@ class Sessions:
         """A new session for a signed-in account: (cookie token, session)."""
         token, csrf, now = secrets.token_urlsafe(32), secrets.token_urlsafe(32), self.clock()
         async with self.store.transaction() as session:
+            # sessions nobody came back to are removed here (they hold a hash, nothing else)
+            await session.execute(
+                delete(DeskSession).where(DeskSession.last_seen < now - self.idle)
+            )
             session.add(
                 DeskSession(
                     token_hash=digest(token),

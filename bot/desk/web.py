@@ -9,7 +9,6 @@ the `X-CSRF-Token` header and, when the browser sends one, an Origin of this hos
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -23,6 +22,7 @@ from aiohttp import web
 from bot.app import App
 from bot.desk.accounts import Accounts, LoginRefused
 from bot.desk.cases import DeskCases, DeskRefused
+from bot.desk.pulse import Pulse
 from bot.desk.sessions import Sessions, SignedIn
 from bot.desk.texts import DeskTexts, load_desk_texts
 
@@ -34,6 +34,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"desk.js": "text/javascript", "desk.css": "text/css"}
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_BODY = 16_384
+STILL_HERE = 15.0  # seconds between a stream's keep-alive and session checks
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -56,12 +57,13 @@ class Desk:
     accounts: Accounts
     sessions: Sessions
     cases: DeskCases
-    poll_seconds: float
+    pulse: Pulse
     closing: asyncio.Event
 
     async def stop_streams(self, _: web.Application) -> None:
         """Server shutdown: end the event streams now (the pages reconnect to the next run)."""
         self.closing.set()
+        await self.pulse.stop()
 
 
 DESK = web.AppKey("desk", Desk)
@@ -73,13 +75,14 @@ def desk_app(app: App, poll_seconds: float = 1.0) -> web.Application:
     texts = load_desk_texts(app.settings.content_dir)
     clock = lambda: app.handoff.clock()  # noqa: E731 (follows the handoff clock tests set)
     accounts = Accounts(app.store, app.cipher, clock)
+    cases = DeskCases(app, texts, accounts)
     desk = Desk(
         app,
         texts,
         accounts,
         Sessions(app.store, clock),
-        DeskCases(app, texts, accounts),
-        poll_seconds,
+        cases,
+        Pulse(cases.version, poll_seconds),
         asyncio.Event(),
     )
     web_app = web.Application(middlewares=[_guard], client_max_size=MAX_BODY)
@@ -104,9 +107,11 @@ def desk_app(app: App, poll_seconds: float = 1.0) -> web.Application:
 @web.middleware
 async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Sessions, CSRF and Origin checks for the API; security headers on everything."""
-    if request.match_info.handler not in _PUBLIC:
+    route = request.match_info.handler
+    if route not in _PUBLIC:
         desk = request.app[DESK]
-        automatic = request.headers.get("X-Desk-Auto") == "1" or handler is events
+        # the page refreshing itself is not a counsellor's action: it does not extend the session
+        automatic = request.headers.get("X-Desk-Auto") == "1" or route is events
         signed = await desk.sessions.find(request.cookies.get(COOKIE), touch=not automatic)
         if signed is None:
             return _secured(web.json_response({"error": "session_ended"}, status=401))
@@ -285,19 +290,17 @@ async def events(request: web.Request) -> web.StreamResponse:
     )
     await response.prepare(request)
     await response.write(b"retry: 2000\n\n")
-    seen, ticks = None, 0
+    loop = asyncio.get_running_loop()
+    seen, checked = None, loop.time()
     try:
         while not desk.closing.is_set():
-            version = await desk.cases.version()
-            if version != seen:
+            version = await desk.pulse.next(seen, STILL_HERE)
+            if version is not None:
                 data = json.dumps({"version": version})
                 await response.write(f"id: {version}\nevent: change\ndata: {data}\n\n".encode())
                 seen = version
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(desk.closing.wait(), desk.poll_seconds)
-            ticks += 1
-            if ticks * desk.poll_seconds >= 15:
-                ticks = 0
+            if loop.time() - checked >= STILL_HERE and not desk.closing.is_set():
+                checked = loop.time()
                 if await desk.sessions.find(token, touch=False) is None:
                     await response.write(b"event: signed_out\ndata: {}\n\n")
                     break

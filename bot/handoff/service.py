@@ -60,7 +60,7 @@ from bot.handoff.desk import CounsellorDesk, CounsellorInbound
 from bot.handoff.flows import FLOW_CANCELLED, FLOW_ENDED, HANDOFF_FLOWS
 from bot.handoff.reminders import Reminders
 from bot.handoff.routing import Routing
-from bot.handoff.tables import CaseMessage
+from bot.handoff.tables import CaseMessage, DeskAccount
 from bot.infra.crypto import Cipher
 from bot.infra.sql import (
     Case,
@@ -157,7 +157,8 @@ class PupilSide:
             case.priority,
             network,
         )
-        return self._waiting(network, bool(destination or emails))
+        reachable = bool(destination or emails) or await self._desk_covers(session, network)
+        return self._waiting(network, reachable)
 
     async def pupil_event(
         self, session: AsyncSession, pupil_id: str, state: State, event: Event, case: Case | None
@@ -297,6 +298,15 @@ class PupilSide:
             else Message(texts.p("delayed_now"))
         )
         return (first, Message(texts.p("meanwhile"), cancel))
+
+    async def _desk_covers(self, session: AsyncSession, network: str | None) -> bool:
+        """True when an enabled desk account serves this network (a desk-only network)."""
+        scopes = (
+            await session.scalars(
+                select(DeskAccount.networks).where(DeskAccount.disabled.is_(False))
+            )
+        ).all()
+        return any("*" in scope.split(",") or network in scope.split(",") for scope in scopes)
 
     async def _previous_counsellor(
         self, session: AsyncSession, pupil_id: str

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.delivery.outbox import Dispatcher
 from bot.desk.accounts import LOCKOUT, MAX_FAILURES, Accounts
-from bot.desk.tables import DeskAccount, DeskSession
+from bot.handoff.tables import DeskAccount, DeskSession
 from bot.infra.sql import AuditEntry
 from tests.desk.support import PASSWORD, Clock, DeskUser, get, post, sign_in
 from tests.handoff.support import PupilChat, RecordingSender, cases, drain
@@ -162,3 +162,15 @@ async def test_signing_out_ends_the_session(
     await sign_in(client, lotte)
     await post(client, lotte, "/desk/api/logout")
     await get(client, "/desk/api/me", expect=401)
+
+
+async def test_the_page_refreshing_itself_does_not_keep_the_session_alive(
+    client: Client, users: dict[str, DeskUser], clock: Clock
+) -> None:
+    await sign_in(client, users["lotte"])
+    for _ in range(3):
+        clock.advance(minutes=12)
+        response = await client.get("/desk/api/queue", headers={"X-Desk-Auto": "1"})
+        if response.status == 401:
+            break
+    assert response.status == 401, "an open desk nobody uses must sign out after 30 minutes"

@@ -7,11 +7,14 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.app import App
+from bot.app import App, build
 from bot.delivery.outbox import Dispatcher
-from bot.desk.tables import DeskNote
+from bot.desk.accounts import Accounts
+from bot.flows.model import Content
+from bot.handoff.tables import DeskNote
 from bot.infra.sql import AuditEntry, Case
-from tests.desk.support import DeskUser, get, post, sign_in
+from bot.settings import Settings
+from tests.desk.support import Clock, DeskUser, get, post, sign_in
 from tests.handoff.support import (
     ANTWERPEN_CHAT,
     LIMBURG_CHAT,
@@ -190,3 +193,35 @@ async def test_the_coordinator_reads_the_audit_of_their_network_only(
     async with happ.store.transaction() as session:
         case = await session.get(Case, limburg)
     assert case is not None and case.counsellor_id == "desk:lotte"
+
+
+async def test_a_network_served_by_the_desk_only_promises_an_answer(
+    handoff_env: dict[str, str], loaded_content: Content, clock: Clock
+) -> None:
+    env = {k: v for k, v in handoff_env.items() if k != "WEGWIJS_COUNSELLOR_CHAT_ID"}
+    app = await build(Settings.from_env(env), content=loaded_content)
+    app.handoff.clock = clock
+    try:
+        before = await PupilChat(app, "9001").ask_for_a_person("summary", network="brussel")
+        assert any("niet doorgeven" in m.text for m in before.messages), "no desk, no group"
+        await Accounts(app.store, app.cipher, clock).add(
+            "sam", "Sam", "counsellor", ["brussel"], "een lang wachtwoord"
+        )
+        after = await PupilChat(app, "9002").ask_for_a_person("summary", network="brussel")
+        assert not any("niet doorgeven" in m.text for m in after.messages)
+        assert any(m.text.startswith("De begeleiders van") for m in after.messages)
+    finally:
+        await app.close()
+
+
+async def test_erasing_the_pupil_erases_the_notes_on_their_cases(
+    happ: App, dispatcher: Dispatcher, client: Client, users: dict[str, DeskUser]
+) -> None:
+    pupil, case_id = await _case(happ, dispatcher)
+    await sign_in(client, users["lotte"])
+    await post(client, users["lotte"], f"/desk/api/cases/{case_id}/note", text="Notitie.")
+    async with happ.store.pupil_transaction(pupil.id) as session:
+        await happ.handoff.erase(session, pupil.id)
+    async with happ.store.transaction() as session:
+        assert (await session.scalars(select(DeskNote))).all() == []
+    await get(client, f"/desk/api/cases/{case_id}", expect=404)
