@@ -22,6 +22,9 @@ class PlanCheckin(Effect):
 
     days: int
     about: str
+    # the plan's "by when" in the pupil's words: the check-in comes the day after that date
+    # when it names one (read with the service's clock); never logged
+    step_when: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,9 @@ class CheckinAnswered(Effect):
 def _plan(call: BuiltinCall) -> BuiltinResult:
     raw = call.params.get("days", call.slots.get("checkin_when"))
     about = str(call.params.get("about") or call.slots.get("checkin_about") or "talk")
+    if raw == "step":  # the day after the plan's step
+        when = call.slots.get("plan_when")
+        return BuiltinResult(effects=(PlanCheckin(7, "plan", str(when) if when else None),))
     try:
         days = int(str(raw))
     except ValueError:

@@ -25,9 +25,10 @@ from bot.checkins.actions import (
     PlanCheckin,
     StopCheckins,
 )
+from bot.checkins.dates import step_date
 from bot.delivery import events
 from bot.delivery.outbox import NORMAL, enqueue
-from bot.delivery.quiet_hours import QuietHours, due_at
+from bot.delivery.quiet_hours import LOCAL, QuietHours, due_at
 from bot.flows.actions import Button, Effect, Message
 from bot.flows.model import Content
 from bot.infra.crypto import Cipher
@@ -88,7 +89,11 @@ class Checkins:
         if len(rows) >= self.limit:
             return [Message(self.content.text("checkin_limit"))]
         now = self.clock()
-        due = due_at(now, effect.days, self.quiet)
+        days, today = effect.days, now.astimezone(LOCAL).date()
+        step = step_date(effect.step_when, today) if effect.step_when else None
+        if step is not None:  # the day after the step, at the hour the pupil said yes
+            days = (step - today).days + 1
+        due = due_at(now, days, self.quiet)
         checkin = Checkin(
             pupil_id=pupil_id, channel=channel, about=effect.about, status="planned",
             due_at=due, created_at=now,
@@ -103,8 +108,9 @@ class Checkins:
             entry.next_attempt_at = due
             await session.flush()
             checkin.outbox_id = entry.id
-        events.record(session, "checkin_planned", network, str(effect.days), when=now)
-        log.info("pupil %s check-in %s planned in %s days", pupil_id, checkin.id, effect.days)
+        detail = "step" if effect.step_when is not None else str(days)
+        events.record(session, "checkin_planned", network, detail, when=now)
+        log.info("pupil %s check-in %s planned in %s days", pupil_id, checkin.id, days)
         return [Message(self.content.text("checkin_planned"))]
 
     def message(self, checkin_id: int) -> dict[str, Any]:

@@ -4,6 +4,7 @@ exactly once under restarts and two replicas (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,7 @@ async def test_one_tap_stops_the_planned_check_in_and_none_is_sent(app: App) -> 
     app.service.checkins.clock = lambda: local(days_ago(9), 15, 0)  # type: ignore[union-attr]
     pupil = Pupil(app, "4103")
     await make_plan(pupil)
-    await pupil.press("Ja, over 3 dagen")
+    await pupil.press("Ja, over 2 weken")
     await pupil.send(button="!flow:checkin_stop")
     assert any("geen berichtjes meer" in t for t in pupil.texts)
     recorder = Recorder()
@@ -147,11 +148,11 @@ async def test_one_planned_at_a_time_and_at_most_the_limit_per_pupil(
         await make_plan(pupil)
         await pupil.press("Ja, over een week")
         await edit_plan(pupil)
-        await pupil.press("Ja, over 3 dagen")
+        await pupil.press("Ja, over 2 weken")
         assert built.content.text("checkin_already") in pupil.texts
         await dispatcher.deliver_due()
         await edit_plan(pupil)
-        await pupil.press("Ja, over 3 dagen")
+        await pupil.press("Ja, over een week")
         assert built.content.text("checkin_planned") in pupil.texts
         await dispatcher.deliver_due()
         await edit_plan(pupil)
@@ -195,14 +196,36 @@ async def test_without_an_outbox_channel_the_check_in_waits_for_the_next_visit(a
     checkins.clock = lambda: local(days_ago(1), 15, 0)
     pupil = Pupil(app, "4108", channel="console")
     await make_plan(pupil)
-    await pupil.press("Ja, over 3 dagen")
+    await pupil.press("Ja, over een week")
     [row] = await checkin_rows(app, pupil.pupil_id)
     assert row.outbox_id is None
     await pupil.send("hallo")  # a visit before it is due: nothing
     assert app.content.text("checkin_hello") not in pupil.texts
-    checkins.clock = lambda: local(days_ago(-3), 15, 0)
+    checkins.clock = lambda: local(days_ago(-7), 15, 0)
     await pupil.send("hallo")  # after the due time: shown once
     assert pupil.texts.count(app.content.text("checkin_hello")) == 1
     await pupil.send("hallo")
     assert app.content.text("checkin_hello") not in pupil.texts
     assert [r.status for r in await checkin_rows(app, pupil.pupil_id)] == ["sent"]
+
+
+async def test_a_plan_step_with_a_day_gets_its_check_in_the_day_after(app: App) -> None:
+    checkins = app.service.checkins
+    assert checkins is not None
+    wednesday = local(date(2026, 3, 4), 16, 30)
+    checkins.clock = lambda: wednesday
+    pupil = Pupil(app, "4109")
+    await pupil.send("/mijnplan")
+    for text in ("mijn jaar afmaken", "naar de open dag van de hogeschool", "mijn mama",
+                 "zaterdag"):
+        await pupil.send(text)
+    await pupil.press("Nee, alleen ik")
+    await pupil.press("De dag na mijn stap")
+    assert app.content.text("checkin_planned") in pupil.texts
+    [row] = await checkin_rows(app, pupil.pupil_id)
+    due = row.due_at if row.due_at.tzinfo else row.due_at.replace(tzinfo=UTC)
+    assert due == local(date(2026, 3, 8), 16, 30)  # Sunday, the day after the step
+    # the check-in talk asks about that step
+    await pupil.send(button="!flow:checkin")
+    await pupil.press("Gaat wel")
+    assert any("naar de open dag van de hogeschool" in t for t in pupil.texts)
