@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import shutil
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from bot.conversation.seed import pupil_state, seed_pupil, waiting_question
 from bot.conversation.service import Inbound
 from bot.flows.actions import Message
 from bot.settings import Settings
-from tests.support.conversation import CONTENT_DIR
+from tests.support.editable_content import copy_content, edit
 
 CHANNEL, USER = "console", "pupil-1"
 SKIPPED = "quit_school.situation:skipped"  # the button that skips the question
@@ -27,11 +26,7 @@ MOTIVATION = "flows/motivation.yml"
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:
     """A copy of the content an editor can change while the bot runs."""
-    shutil.copytree(CONTENT_DIR, tmp_path / "content")
-    docs = CONTENT_DIR.parent / "docs"  # sources of facts about Wegwijs itself
-    if docs.is_dir():
-        shutil.copytree(docs, tmp_path / "docs")
-    return tmp_path / "content"
+    return copy_content(tmp_path)
 
 
 @pytest.fixture
@@ -44,13 +39,6 @@ async def app(settings_env: dict[str, str], content_dir: Path) -> AsyncIterator[
         await built.close()
 
 
-def edit(content_dir: Path, name: str, old: str, new: str) -> None:
-    path = content_dir / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{name} no longer contains {old!r}: update this test"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 async def at_situation(app: App) -> tuple[Message, ...]:
     """A pupil in the middle of quit_school, asked what is going on."""
     await seed_pupil(app.service, CHANNEL, USER, "quit_school.situation", {"age": 16})
@@ -59,7 +47,9 @@ async def at_situation(app: App) -> tuple[Message, ...]:
 
 def skipped_text(app: App) -> str:
     """What the bot says when the pupil skips the question (an editor may change it)."""
-    return app.content.flows["quit_school"].step("skipped").texts[0]
+    step = app.content.flows["quit_school"].step("skipped")
+    assert step is not None, "quit_school has no step 'skipped': update this test"
+    return step.texts[0]
 
 
 async def press(app: App, question: tuple[Message, ...], payload: str) -> list[str]:
@@ -78,7 +68,7 @@ async def test_a_text_changed_mid_conversation_is_said_on_the_next_turn(
 ) -> None:
     question = await at_situation(app)
     old = skipped_text(app)
-    edit(content_dir, MOTIVATION, old, "Helemaal goed. Je hoeft niets te vertellen.")
+    edit(content_dir / MOTIVATION, old, "Helemaal goed. Je hoeft niets te vertellen.")
     with caplog.at_level(logging.INFO, logger="bot.app"):
         assert app.reload()
     assert app.service.content is app.content and app.handoff.content is app.content
@@ -98,8 +88,8 @@ async def test_a_broken_change_is_refused_and_the_old_content_keeps_serving(
     question = await at_situation(app)
     before = app.content
     old = skipped_text(app)
-    edit(content_dir, MOTIVATION, "        call: intake", "        call: intaek")
-    edit(content_dir, MOTIVATION, old, "Nieuwe tekst die nooit live mag gaan.")
+    edit(content_dir / MOTIVATION, "        call: intake", "        call: intaek")
+    edit(content_dir / MOTIVATION, old, "Nieuwe tekst die nooit live mag gaan.")
     with caplog.at_level(logging.INFO, logger="bot.app"):
         assert not app.reload()
     assert app.content is before and app.service.content is before
@@ -114,7 +104,7 @@ async def test_a_pupil_whose_step_disappeared_gets_a_friendly_restart_of_that_fl
     app: App, content_dir: Path
 ) -> None:
     await at_situation(app)
-    edit(content_dir, MOTIVATION, "      - id: situation\n", "      - id: what_happens\n")
+    edit(content_dir / MOTIVATION, "      - id: situation\n", "      - id: what_happens\n")
     assert app.reload()
     handled = await app.service.handle(Inbound(CHANNEL, USER, USER, text="mijn leerkracht"))
     said = [m.text for m in handled.messages]
@@ -128,7 +118,7 @@ async def test_a_pupil_in_a_crisis_is_helped_even_when_their_step_disappeared(
     app: App, content_dir: Path
 ) -> None:
     await at_situation(app)
-    edit(content_dir, MOTIVATION, "      - id: situation\n", "      - id: what_happens\n")
+    edit(content_dir / MOTIVATION, "      - id: situation\n", "      - id: what_happens\n")
     assert app.reload()
     handled = await app.service.handle(
         Inbound(CHANNEL, USER, USER, text="ik wil niet meer leven"))
@@ -140,7 +130,7 @@ async def test_a_requested_reload_waits_for_the_next_message(
     app: App, content_dir: Path
 ) -> None:
     question = await at_situation(app)
-    edit(content_dir, MOTIVATION, skipped_text(app), "Helemaal goed. Je hoeft niets te vertellen.")
+    edit(content_dir / MOTIVATION, skipped_text(app), "Helemaal goed. Je hoeft niets te vertellen.")
     before = app.content
     app.request_reload()  # what SIGHUP does: nothing else happens yet
     assert app.content is before
@@ -152,7 +142,7 @@ async def test_a_requested_reload_waits_for_the_next_message(
 async def test_sighup_reloads_in_the_background_while_the_bot_serves(
     app: App, content_dir: Path
 ) -> None:
-    edit(content_dir, MOTIVATION, skipped_text(app), "Helemaal goed. Je hoeft niets te vertellen.")
+    edit(content_dir / MOTIVATION, skipped_text(app), "Helemaal goed. Je hoeft niets te vertellen.")
     before = app.content
     watching = asyncio.create_task(app.reload_on_hangup())
     await asyncio.sleep(0)  # the task installs its handler before it first waits

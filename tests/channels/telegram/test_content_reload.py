@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from bot.app import App, build
 from bot.channels.telegram import serve
 from bot.settings import Settings
 from tests.channels.telegram.conftest import bot_env
-from tests.support.conversation import CONTENT_DIR
+from tests.support.editable_content import copy_content, edit
 from tests.support.fake_bot_api import FakeBotApi
 
 MENU = "all_private_chats:"
@@ -29,11 +28,7 @@ GROUP = -100555
 @pytest.fixture
 def editable(tmp_path: Path, content_dir: Path) -> Path:
     """A copy of the test content an editor can change while the bot runs."""
-    shutil.copytree(content_dir, tmp_path / "content")
-    docs = CONTENT_DIR.parent / "docs"  # sources of facts about Wegwijs itself
-    if docs.is_dir():
-        shutil.copytree(docs, tmp_path / "docs")
-    return tmp_path / "content"
+    return copy_content(tmp_path, content_dir)
 
 
 @pytest.fixture
@@ -53,13 +48,6 @@ async def running(api: FakeBotApi, tmp_path: Path, editable: Path) -> AsyncItera
         await app.close()
 
 
-def edit(content_dir: Path, name: str, old: str, new: str) -> None:
-    path = content_dir / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{name} no longer contains {old!r}: update this test"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 def menu(api: FakeBotApi) -> dict[str, str]:
     return {c["command"]: c["description"] for c in api.commands.get(MENU, [])}
 
@@ -67,8 +55,9 @@ def menu(api: FakeBotApi) -> dict[str, str]:
 async def test_a_reload_sets_the_new_command_menu(
     api: FakeBotApi, running: App, editable: Path
 ) -> None:
-    assert running.content.patterns.command_descriptions["help"] in menu(api).values()
-    edit(editable, "patterns.yml", 'description: "Wat kan Wegwijs?"',
+    help_text = running.content.patterns.command_descriptions["help"]
+    assert menu(api)["help"] == help_text
+    edit(editable / "patterns.yml", f'description: "{help_text}"',
          'description: "Wat kan deze bot allemaal?"')
     before = len(api.calls_of("setMyCommands"))
     os.kill(os.getpid(), signal.SIGHUP)
@@ -80,7 +69,8 @@ async def test_a_broken_reload_keeps_the_menu_and_the_old_texts(
     api: FakeBotApi, running: App, editable: Path
 ) -> None:
     old_text = running.content.text("only_private_chats")
-    edit(editable, "patterns.yml", 'description: "Wat kan Wegwijs?"',
+    help_text = running.content.patterns.command_descriptions["help"]
+    edit(editable / "patterns.yml", f'description: "{help_text}"',
          'description: "Kapot"}\n  broken: [')
     reloaded = asyncio.Event()
     original = running.reload_in_background
@@ -95,7 +85,7 @@ async def test_a_broken_reload_keeps_the_menu_and_the_old_texts(
     os.kill(os.getpid(), signal.SIGHUP)
     await asyncio.wait_for(reloaded.wait(), 30)
     assert len(api.calls_of("setMyCommands")) == before
-    assert menu(api)["help"] == "Wat kan Wegwijs?"
+    assert menu(api)["help"] == help_text
     api.push_group_text(GROUP, 42, "hallo allemaal")
     await api.until(lambda: bool(api.calls_of("leaveChat")))
     assert api.texts(GROUP) == [old_text]
@@ -105,10 +95,7 @@ async def test_a_system_text_changed_by_a_reload_is_used_at_once(
     api: FakeBotApi, running: App, editable: Path
 ) -> None:
     new_text = "Ik praat alleen privé met jongeren. Stuur me een bericht."
-    edit(editable, "texts.yml",
-         'only_private_chats: "Ik praat alleen één op één met jongeren. '
-         'Stuur me een privébericht."',
-         f'only_private_chats: "{new_text}"')
+    edit(editable / "texts.yml", running.content.text("only_private_chats"), new_text)
     before = len(api.calls_of("setMyCommands"))
     os.kill(os.getpid(), signal.SIGHUP)
     await api.until(lambda: len(api.calls_of("setMyCommands")) > before, timeout=30)
