@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.flows.actions import RequestHandoff
+from bot.flows.model import Content
 from bot.flows.state import State
 from tests.support.conversation import Conversation, nlu
 
@@ -102,7 +103,7 @@ def test_motivation_out_of_range_is_asked_again_and_back_clears_the_answer(chat:
     assert str(c.state.slots["importance"]) == "3"
 
 
-def test_routes_remember_which_routes_were_explained(chat: Chat) -> None:
+def test_routes_remember_which_routes_were_explained(content: Content, chat: Chat) -> None:
     c = started(chat, "routes")
     c.press("ask_age.age:20")
     c.press("ask_school.grade:left")
@@ -112,8 +113,9 @@ def test_routes_remember_which_routes_were_explained(chat: Chat) -> None:
     c.press("routes.pick:andere_richting")
     c.say("klaar")
     assert c.where == ("routes", "after")
+    routes = content.catalog.routes
     assert c.state.slots["routes_viewed"] == (
-        "Leertijd bij Syntra, Van richting of school veranderen"
+        f"{routes['syntra_leertijd'].name}, {routes['andere_richting'].name}"
     )
     c.press("routes.after:help")
     assert c.where == ("help_nearby", "topic")
