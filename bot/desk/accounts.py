@@ -7,6 +7,7 @@ the TOTP secret is sealed with the bot's key and shown once, at `add` and `reset
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -37,8 +38,12 @@ MIN_PASSWORD = 12
 ISSUER = "Wegwijs"
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 _HASHER = PasswordHasher()  # argon2-cffi's defaults: Argon2id, RFC 9106 low-memory profile
-# Verified when the login is unknown, so a wrong login costs as much time as a wrong password.
-_DUMMY = _HASHER.hash("wegwijs-no-such-account")
+
+
+@functools.cache
+def _dummy() -> str:
+    """Verified when the login is unknown: a wrong login costs as much as a wrong password."""
+    return _HASHER.hash("wegwijs-no-such-account")
 
 
 class AccountError(WegwijsError):
@@ -202,7 +207,7 @@ class Accounts:
                 await session.scalars(select(DeskAccount).where(DeskAccount.login == login))
             ).first()
         if row is None:
-            await asyncio.to_thread(_verify, _DUMMY, password)
+            await asyncio.to_thread(_verify, _dummy(), password)
             async with self.store.transaction() as session:
                 _audit(session, "desk:unknown", "login_failed", None, self.clock())
             raise LoginRefused("invalid")
