@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.catalog.catalog import Catalog
+from bot.catalog.matching import evaluate, profile_from_slots
 from bot.delivery import events
 from bot.flows.model import Content
 from bot.flows.state import State
@@ -39,13 +41,31 @@ def record_turn(
     topic = _main_flow(after)
     if topic and topic != _main_flow(before) and topic != content.patterns.menu_flow:
         events.record(session, "topic", network, topic, when=when)
-    for route in _added(before, after, "routes_viewed", ", "):
-        events.record(session, "route_shown", network, route, when=when)
+    for detail in _routes_shown(content, before, after):
+        events.record(session, "route_shown", network, detail, when=when)
     if _added(before, after, "resources_shown", ","):
         help_topic = str(after.slots.get("help_topic") or "")
         events.record(session, "help_shown", network, help_topic, when=when)
     if safety != "none":
         events.record(session, "safety", network, safety, when=when)
+
+
+def _routes_shown(content: Content, before: State, after: State) -> list[str]:
+    """'<route id>:fits|maybe|no' for each route in a list the turn showed (how it fitted)."""
+    shown = str(after.slots.get("routes_shown") or "")
+    if not shown or shown == str(before.slots.get("routes_shown") or ""):
+        return []
+    catalog = content.catalog
+    if not isinstance(catalog, Catalog):
+        return []
+    profile = profile_from_slots(after.slots)
+    found: list[str] = []
+    for route_id in shown.split(","):
+        route = catalog.routes.get(route_id)
+        if route is not None:
+            fits = evaluate(route.id, route.rules, profile, route.status).fits
+            found.append(f"{route.id}:{'maybe' if fits is None else 'fits' if fits else 'no'}")
+    return found
 
 
 def _main_flow(state: State) -> str | None:
