@@ -25,7 +25,7 @@ from bot.flows.problems import Problem
 from bot.flows.yamlio import cut_by_comment
 from bot.handoff import counsellor
 from bot.handoff.flows import HANDOFF_FLOWS
-from bot.safety import lexicon
+from bot.safety import disclosure, lexicon
 from bot.safety import screen as safety_screen
 from bot.safety.screen import CARE_FLOWS, SAFETY_FLOWS
 
@@ -37,6 +37,7 @@ def all_actions() -> Mapping[str, Builtin]:
         **ENGINE_BUILTINS,
         **catalog_builtins.BUILTINS,
         **safety_screen.BUILTINS,
+        **disclosure.BUILTINS,
         **checkin_actions.BUILTINS,
     }
 

@@ -35,7 +35,8 @@ from bot.infra.sql import (
     WebSession,
     utcnow,
 )
-from bot.safety.screen import Lexicon, screen
+from bot.safety.disclosure import Disclosed
+from bot.safety.screen import CARE_FLOWS, SAFETY_FLOWS, Lexicon, screen
 
 log = logging.getLogger(__name__)
 
@@ -173,22 +174,24 @@ class ConversationService:
         state, verdict = self._heightened(state, event, verdict)
         level = getattr(verdict, "level", "none")
         case = await self.handoff.active_case(session, pupil_id)
-        # /stop (or its button) ends or withdraws an open case; during a talk a
-        # button of the bot's current question reaches the engine (HandoffService.pupil_event)
+        # /stop (or its button) ends or withdraws an open case (HandoffService.pupil_event)
         if event is not None and level != "crisis":
             event, case = await self.handoff.pupil_event(session, pupil_id, state, event, case)
+        # during a talk a button press reaches the counsellor as its title, like typed text;
+        # only an answer to the bot's own safety question, or to the question of a command the
+        # pupil gave (/vergeet), is still the bot's to take
+        bot_takes = case is not None and _taken_by_bot(self.content, state, event)
+        safety_answer = bot_takes and _in_safety_flow(state)  # the counsellor reads it too
+        pressed = isinstance(event, ButtonPressed) and (safety_answer or not bot_takes)
+        if case is not None and isinstance(event, ButtonPressed) and pressed:
+            text = engine.button_title(self.content, event.payload, state.slots)
         transcript: list[tuple[str, str]] = []
         if text is not None and not isinstance(event, CommandGiven):
             transcript.append(("pupil", text))
         if level == "crisis":
             category = str(verdict.category)
-            now = utcnow().isoformat()
-            if self._may_alert(state):
-                await self.handoff.raise_alert(
-                    session, pupil_id, state, category, verdict.rule, key
-                )
-                state = state.with_slots(risk_alerted=now)
-            state = state.with_slots(risk="crisis", risk_since=now)
+            state = await self._alert(session, pupil_id, state, category, verdict.rule, key)
+            state = state.with_slots(risk="crisis", risk_since=utcnow().isoformat())
             if case is not None and text is not None:
                 await self.handoff.relay_to_counsellor(session, case, text, key)
             event = FlowTriggered(f"crisis_{category}")
@@ -197,6 +200,7 @@ class ConversationService:
             and event is not None
             and not isinstance(event, CommandGiven)
             and not (level == "check" and state.slots.get("risk"))
+            and not bot_takes
         ):
             if text is not None:
                 await self.handoff.relay_to_counsellor(session, case, text, key)
@@ -211,6 +215,8 @@ class ConversationService:
             event = FlowTriggered("safety_check")
         elif level == "care" and event is not None and not isinstance(event, CommandGiven):
             event = FlowTriggered(f"care_{verdict.care}")
+        if safety_answer and level not in {"crisis", "check"} and case and text is not None:
+            await self.handoff.relay_to_counsellor(session, case, text, key)  # read it too
         messages: list[Message] = []
         if flooding:
             messages.append(Message(self.content.text("slow_down")))
@@ -244,6 +250,11 @@ class ConversationService:
                 position = start + at
                 messages[position:position] = waiting
                 start += len(waiting)
+            elif isinstance(effect, Disclosed):
+                # "ja"/"soms" to the check question: an alert as for a crisis message
+                state = await self._alert(
+                    session, pupil_id, state, str(effect.category), "check_answer", key
+                )
             elif isinstance(effect, ForgetPupil):
                 await self._erase(session, pupil_id)
                 state = State(stack=state.stack)
@@ -295,6 +306,21 @@ class ConversationService:
         if not isinstance(event, PupilText) or getattr(verdict, "level", "none") == "crisis":
             return state, verdict
         return state, screen(event.text, lexicon, event.nlu, heightened=True)
+
+    async def _alert(
+        self,
+        session: AsyncSession,
+        pupil_id: str,
+        state: State,
+        category: str,
+        rule: str | None,
+        key: str,
+    ) -> State:
+        """A priority alert for counsellors, unless one went out within the alert window."""
+        if not self._may_alert(state):
+            return state
+        await self.handoff.raise_alert(session, pupil_id, state, category, rule, key)
+        return state.with_slots(risk_alerted=utcnow().isoformat())
 
     def _may_alert(self, state: State) -> bool:
         """At most one priority alert per pupil in the window of `heightened.alert_minutes`."""
@@ -366,6 +392,29 @@ class ConversationService:
         """The channel address of a pupil (for delivering replies)."""
         pupil = (await session.scalars(select(Pupil).where(Pupil.id == pupil_id))).first()
         return str(self.cipher.open(pupil.address)) if pupil and pupil.address else None
+
+
+def _in_safety_flow(state: State) -> bool:
+    """The bot waits at the question of a safety or care flow."""
+    return state.waiting is not None and state.waiting.flow in {*SAFETY_FLOWS, *CARE_FLOWS}
+
+
+def _taken_by_bot(content: Content, state: State, event: Event | None) -> bool:
+    """During a talk: the event answers a question of the bot's that the bot must take: a
+    safety or care question (typed or a button), or a button of a command's question."""
+    waiting = state.waiting
+    if waiting is None:
+        return False
+    if isinstance(event, PupilText):
+        return _in_safety_flow(state)
+    if not isinstance(event, ButtonPressed):
+        return False
+    patterns = content.patterns
+    commands = {flow for name, flow in patterns.commands.items() if name not in patterns.resets}
+    flow, _, rest = event.payload.partition(".")
+    return (flow, rest.partition(":")[0]) == (waiting.flow, waiting.step) and (
+        _in_safety_flow(state) or waiting.flow in commands
+    )
 
 
 def _answers_the_question(event: Event | None) -> bool:

@@ -37,7 +37,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import events
 from bot.delivery.outbox import NORMAL, URGENT, Sender, enqueue
-from bot.flows import engine
 from bot.flows.actions import Button, Message
 from bot.flows.events import ButtonPressed, CommandGiven, Event, FlowTriggered
 from bot.flows.model import Content
@@ -166,20 +165,14 @@ class PupilSide:
         """Let the handoff decide about a pupil's event before the engine sees it.
 
         `/stop` or the cancel/end button ends the talk or withdraws the request (the event
-        becomes a handoff flow). During a claimed case a press on a button of the question the
-        bot is waiting for goes to the engine (returned case None); everything else is
-        unchanged. Returns the event to run and the case to relay to (None: do not relay).
+        becomes a handoff flow); everything else is unchanged (during a talk a button press
+        reaches the counsellor like a typed text: bot.conversation.service). Returns the event
+        to run and the case to relay to (None: do not relay).
         """
         if _wants_out(event):
             current = await self.outbox.open_case_of(session, pupil_id)
             if current is not None:
                 return FlowTriggered(await self._pupil_leaves(session, current)), None
-        if (
-            case is not None
-            and isinstance(event, ButtonPressed)
-            and _answers_bot(state, event.payload)
-        ):
-            return event, None
         return event, case
 
     async def relay_to_counsellor(
@@ -472,12 +465,3 @@ def _wants_out(event: Event) -> bool:
     if isinstance(event, CommandGiven):
         return event.name == STOP_COMMAND
     return isinstance(event, ButtonPressed) and event.payload in (PUPIL_CANCEL, PUPIL_END)
-
-
-def _answers_bot(state: State, payload: str) -> bool:
-    """True for a global button, or a button of the question the bot waits for."""
-    if payload.startswith(engine.GLOBAL_PREFIX):
-        return True
-    waiting = state.waiting
-    flow, _, rest = payload.partition(".")
-    return waiting is not None and (flow, rest.partition(":")[0]) == (waiting.flow, waiting.step)
