@@ -12,8 +12,11 @@ How:
 - A one-vs-rest linear SVM (scikit-learn LinearSVC) scores every intent.
 - `label_bias` adds a constant to an intent's score before the decision: a missed `crisis` is
   worse than a false one (the bot asks a check question then), so crisis wins close calls.
-- Confidences are a softmax of the scores times `temperature`, so the FallbackClassifier's
-  threshold keeps its meaning ("not understood" below it).
+- Confidences are a softmax of the scores times a temperature, so the FallbackClassifier's
+  threshold keeps its meaning ("not understood" below it). With `calibration_folds` > 1 the
+  temperature is fitted on held-out folds of the training data (wegwijs_nlu/calibration.py):
+  a fixed `temperature` of 5 gave 1.0 on lines the model never saw. The fitted value and the
+  reliability figures before and after (cross-validated) are kept with the model and logged.
 
 The model is stored as plain arrays (numpy .npz without pickles) and JSON.
 """
@@ -35,7 +38,10 @@ from rasa.nlu.featurizers.featurizer import Featurizer
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
+
+from wegwijs_nlu import calibration
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +69,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "pattern_weight": 0.3,
             "label_bias": {},
             "temperature": 5.0,
+            "calibration_folds": 0,
             "random_seed": 2024,
             "ranking_length": 10,
         }
@@ -156,20 +163,68 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 widths[origin] = block.shape[1]
         layout = sorted(widths.items())
         raw = self._matrix(examples, layout)
-        document_frequency = np.asarray((raw > 0).sum(axis=0)).ravel()
-        idf = np.log((1.0 + raw.shape[0]) / (1.0 + document_frequency)) + 1.0
         labels = [str(e.get(INTENT)) for e in examples]
-        svm = LinearSVC(C=float(self.config["C"]), random_state=int(self.config["random_seed"]))
-        svm.fit(self._weigh(raw, layout, idf), labels)
+        svm, idf = self._fit(raw, layout, labels)
+        classes = [str(c) for c in svm.classes_]
         self._model = {
-            "classes": [str(c) for c in svm.classes_],
+            "classes": classes,
             "layout": layout,
             "idf": idf,
             "coef": np.asarray(svm.coef_, dtype=np.float64),
             "intercept": np.asarray(svm.intercept_, dtype=np.float64),
+            "temperature": float(self.config["temperature"]),
+            "calibration": None,
         }
+        if int(self.config["calibration_folds"]) > 1:
+            self._calibrate(raw, layout, labels, classes)
         self.persist()
         return self._resource
+
+    def _fit(
+        self, raw: sp.csr_matrix, layout: List[Tuple[str, int]], labels: List[str]
+    ) -> Tuple[LinearSVC, np.ndarray]:
+        document_frequency = np.asarray((raw > 0).sum(axis=0)).ravel()
+        idf = np.log((1.0 + raw.shape[0]) / (1.0 + document_frequency)) + 1.0
+        svm = LinearSVC(C=float(self.config["C"]), random_state=int(self.config["random_seed"]))
+        svm.fit(self._weigh(raw, layout, idf), labels)
+        return svm, idf
+
+    def _calibrate(
+        self,
+        raw: sp.csr_matrix,
+        layout: List[Tuple[str, int]],
+        labels: List[str],
+        classes: List[str],
+    ) -> None:
+        """Fit the temperature on held-out folds; keep the figures before and after."""
+        assert self._model is not None
+        held_out = np.zeros((len(labels), len(classes)))
+        folds = StratifiedKFold(
+            n_splits=int(self.config["calibration_folds"]),
+            shuffle=True,
+            random_state=int(self.config["random_seed"]),
+        )
+        for train_rows, test_rows in folds.split(np.zeros(len(labels)), labels):
+            svm, idf = self._fit(raw[train_rows], layout, [labels[i] for i in train_rows])
+            columns = [list(svm.classes_).index(c) for c in classes]
+            scores = svm.decision_function(self._weigh(raw[test_rows], layout, idf))
+            held_out[test_rows] = scores[:, columns]
+        logits = held_out + self._bias(classes)
+        truth = calibration.label_indices(labels, classes)
+        fitted = calibration.fit_temperature(logits, truth)
+        figures = {
+            "folds": int(self.config["calibration_folds"]),
+            "before": calibration.reliability(
+                logits, truth, float(self.config["temperature"]), classes
+            ),
+            "after": calibration.reliability(logits, truth, fitted, classes),
+        }
+        self._model["temperature"] = fitted
+        self._model["calibration"] = figures
+        logger.info("LinearIntentClassifier: calibration %s", json.dumps(figures))
+
+    def _bias(self, classes: List[str]) -> np.ndarray:
+        return np.array([float(self.config["label_bias"].get(c, 0.0)) for c in classes])
 
     def persist(self) -> None:
         if self._model is None:
@@ -181,7 +236,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 coef=self._model["coef"],
                 intercept=self._model["intercept"],
             )
-            meta = {"classes": self._model["classes"], "layout": self._model["layout"]}
+            meta = {
+                "classes": self._model["classes"],
+                "layout": self._model["layout"],
+                "temperature": self._model["temperature"],
+                "calibration": self._model["calibration"],
+            }
             (directory / META).write_text(json.dumps(meta), encoding="utf-8")
 
     @classmethod
@@ -203,6 +263,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                         "idf": arrays["idf"],
                         "coef": arrays["coef"],
                         "intercept": arrays["intercept"],
+                        "temperature": float(
+                            meta.get("temperature", config.get("temperature", 5.0))
+                        ),
+                        "calibration": meta.get("calibration"),
                     }
         except (ValueError, OSError, KeyError):
             logger.debug("LinearIntentClassifier: no trained model in %s.", resource.name)
@@ -218,11 +282,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         layout = self._model["layout"]
         features = self._weigh(self._matrix(messages, layout), layout, self._model["idf"])
         scores = features @ self._model["coef"].T + self._model["intercept"]
-        bias = np.array([float(self.config["label_bias"].get(c, 0.0)) for c in classes])
-        logits = (scores + bias) * float(self.config["temperature"])
-        logits -= logits.max(axis=1, keepdims=True)
-        probabilities = np.exp(logits)
-        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        probabilities = calibration.softmax(
+            np.asarray(scores) + self._bias(classes), float(self._model["temperature"])
+        )
         for message, row in zip(messages, probabilities, strict=True):
             ranking = sorted(
                 (

@@ -19,6 +19,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from wegwijs_nlu import calibration
 from wegwijs_nlu.linear_intent import LinearIntentClassifier
 
 WORDS = ["hallo", "hey", "dood", "leven", "school", "stoppen"]
@@ -67,6 +68,21 @@ def ranking(classifier: LinearIntentClassifier, text: str, pattern: bool = False
     return processed.get("intent_ranking")
 
 
+def check_temperature_fit() -> None:
+    """Labels drawn from softmax(z): scores given five times too sharp are scaled back."""
+    random = np.random.default_rng(7)
+    logits = random.normal(size=(4000, 5)) * 2.0
+    probabilities = calibration.softmax(logits, 1.0)
+    labels = np.array([random.choice(5, p=row) for row in probabilities])
+    fitted = calibration.fit_temperature(logits * 5.0, labels)
+    assert 0.17 < fitted < 0.23, fitted
+    over = calibration.reliability(logits * 5.0, labels, 1.0, ["a", "b", "c", "d", "e"], "a")
+    fit = calibration.reliability(logits * 5.0, labels, fitted, ["a", "b", "c", "d", "e"], "a")
+    assert over["mean_confidence"] > over["accuracy"] + 0.1, over
+    assert fit["ece"] < 0.03 < over["ece"], (fit, over)
+    assert over["accuracy"] == fit["accuracy"]
+
+
 def main() -> None:
     config = {"pattern_featurizers": ["patterns"], "pattern_weight": 1.0, "temperature": 5.0}
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,6 +121,28 @@ def main() -> None:
         # A message without features (empty text) still gets a ranking, not an error.
         empty = loaded.process([Message.build(text="")])[0]
         assert empty.get(INTENT)["name"] in {"greet", "want_to_quit_school", "crisis"}
+        # Calibration: the temperature is fitted on held-out folds and kept with the model; the
+        # ranking stays that of the same model without calibration, only confidences change.
+        (Path(tmp) / "calibrated").mkdir()
+        storage_c = LocalModelStorage(Path(tmp) / "calibrated")
+        calibrated = component(storage_c, {**config, "calibration_folds": 2})
+        calibrated.train(data)
+        figures = calibrated._model["calibration"]
+        assert figures["folds"] == 2, figures
+        assert figures["after"]["nll"] <= figures["before"]["nll"] + 1e-9, figures
+        assert figures["before"]["temperature"] == 5.0
+        assert calibrated._model["temperature"] != 5.0
+        reloaded = LinearIntentClassifier.load(
+            {**LinearIntentClassifier.get_default_config(), **config, "calibration_folds": 2},
+            storage_c,
+            Resource("linear_intent"),
+            context,
+        )
+        for text in ("leven school", "hallo", "dood"):
+            names = [i["name"] for i in ranking(trained, text)]
+            assert [i["name"] for i in ranking(calibrated, text)] == names
+            assert ranking(reloaded, text) == ranking(calibrated, text)
+        check_temperature_fit()
         # An untrained component leaves messages alone.
         untrained = component(LocalModelStorage(Path(tmp) / "other"), config)
         assert untrained.process([Message.build(text="hallo")])[0].get(INTENT) is None
