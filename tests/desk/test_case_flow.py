@@ -11,6 +11,7 @@ from bot.app import App, build
 from bot.delivery.outbox import Dispatcher
 from bot.desk.accounts import Accounts
 from bot.flows.model import Content
+from bot.flows.state import State
 from bot.handoff.tables import DeskNote
 from bot.infra.sql import AuditEntry, Case
 from bot.settings import Settings
@@ -225,3 +226,20 @@ async def test_erasing_the_pupil_erases_the_notes_on_their_cases(
     async with happ.store.transaction() as session:
         assert (await session.scalars(select(DeskNote))).all() == []
     await get(client, f"/desk/api/cases/{case_id}", expect=404)
+
+
+async def test_urgent_cases_come_first_in_the_queue(
+    happ: App, dispatcher: Dispatcher, client: Client, users: dict[str, DeskUser], clock: Clock
+) -> None:
+    _, normal = await _case(happ, dispatcher, "9101")
+    clock.advance(minutes=5)
+    pupil = PupilChat(happ, "9102")
+    await pupil.say("/start")
+    async with happ.store.pupil_transaction(pupil.id) as session:
+        state = State().with_slots(network="limburg")
+        await happ.handoff.open_case(session, pupil.id, state, "crisis", "urgent")
+    urgent = (await cases(happ))[-1].id
+    await sign_in(client, users["lotte"])
+    rows = (await get(client, "/desk/api/queue"))["cases"]
+    assert [(r["id"], r["urgent"]) for r in rows] == [(urgent, True), (normal, False)]
+    assert rows[1]["waiting_minutes"] >= 5 > rows[0]["waiting_minutes"]
