@@ -36,6 +36,13 @@ async def _next_change(stream: ClientResponse) -> str:
     raise AssertionError("the event stream ended")
 
 
+async def _limburg_case(happ: App, dispatcher: Dispatcher) -> int:
+    """A pupil asks for a person in Limburg; the case's id."""
+    await PupilChat(happ).ask_for_a_person("summary", network="limburg")
+    await drain(happ, dispatcher)
+    return (await cases(happ))[-1].id
+
+
 @pytest.fixture
 async def replica(
     handoff_env: dict[str, str], loaded_content: Content, clock: Clock
@@ -89,9 +96,7 @@ async def test_a_claim_on_another_replica_reaches_the_open_desk(
 async def test_a_claim_in_telegram_wakes_the_desk(
     happ: App, dispatcher: Dispatcher, client: Client, users: dict[str, DeskUser]
 ) -> None:
-    await PupilChat(happ).ask_for_a_person("summary", network="limburg")
-    await drain(happ, dispatcher)
-    case_id = (await cases(happ))[-1].id
+    case_id = await _limburg_case(happ, dispatcher)
     await sign_in(client, users["lotte"])
     stream = await client.get("/desk/api/events")
     first = await asyncio.wait_for(_next_change(stream), 10)
@@ -103,9 +108,7 @@ async def test_a_claim_in_telegram_wakes_the_desk(
 async def test_reading_a_case_does_not_wake_the_desks(
     happ: App, dispatcher: Dispatcher, client: Client, users: dict[str, DeskUser]
 ) -> None:
-    await PupilChat(happ).ask_for_a_person("summary", network="limburg")
-    await drain(happ, dispatcher)
-    case_id = (await cases(happ))[-1].id
+    case_id = await _limburg_case(happ, dispatcher)
     await sign_in(client, users["lotte"])
     before = await get(client, "/desk/api/queue")
     version = await _version(happ)
