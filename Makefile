@@ -13,7 +13,7 @@ PIP_QUIET := grep -v -e "is ignored: it is neither a file nor a directory" -e "D
 export RASA_TELEMETRY_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup run test lint typecheck content-check content-test check-python nlu-setup nlu-train postgres audit bench clean
+.PHONY: help setup run test lint typecheck content-check content-test check-python nlu-setup nlu-train postgres audit bench bench-all clean
 
 help:
 	@echo "make run    set up and start Wegwijs (console chat, or Telegram when TELEGRAM_BOT_TOKEN is set)"
@@ -113,9 +113,14 @@ audit: $(STAMP)
 	@echo "audit: pip-audit over .venv"
 	@$(BIN)/python scripts/audit_dependencies.py
 
+# The Telegram path with Rasa in the loop and the rate limiter as shipped: p50/p99 of the first
+# and last reply, messages per turn, CPU per message, RSS (README, "Speed").
 bench: setup
+	@$(BIN)/python -m bench.telegram_bench --rasa --seconds 20
+
+# Every benchmark: the above, NLU parse latency, safety screen, start-up, stored pupils.
+bench-all: bench
 	@$(BIN)/python bench/nlu_bench.py
-	@$(BIN)/python -m bench.telegram_bench --seconds 20 --no-rate-limit
 	@$(BIN)/python bench/safety_bench.py
 
 clean:

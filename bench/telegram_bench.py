@@ -9,6 +9,8 @@ the bench also measures Rasa's own /model/parse latency for the same texts.
     .venv/bin/python -m bench.telegram_bench                     # keyword mode (no Rasa)
     .venv/bin/python -m bench.telegram_bench --rasa              # trains/starts Rasa first
     .venv/bin/python -m bench.telegram_bench --pupils 100 --rate 30 --seconds 30
+
+`make bench` runs it with Rasa in the loop and the rate limiter as shipped (on).
 """
 
 from __future__ import annotations
@@ -188,7 +190,7 @@ def _report(args: argparse.Namespace, first: list[float], last: list[float], ela
     print(f"  command: .venv/bin/python -m bench.telegram_bench {' '.join(sys.argv[1:])}")
     print(f"  pupil messages: {len(first)} answered in {elapsed:.1f} s "
           f"({len(first) / elapsed:.1f} msg/s in); bot sent {sent} messages "
-          f"({sent / elapsed:.1f} msg/s out)")
+          f"({sent / elapsed:.1f} msg/s out); {sent / max(1, len(first)):.2f} messages per turn")
     print(f"  latency update -> first reply: p50 {_pct(first, 0.5):.1f} ms, "
           f"p99 {_pct(first, 0.99):.1f} ms, max {max(first, default=float('nan')):.1f} ms")
     print(f"  latency update -> last reply:  p50 {_pct(last, 0.5):.1f} ms, "
