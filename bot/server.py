@@ -94,10 +94,6 @@ def run(settings: Settings, webhook_url: str | None, listen: str, port: int) -> 
     except TelegramError as exc:
         log.error("cannot reach the Telegram Bot API: %s", type(exc).__name__)
         return 1
-    except OSError as exc:
-        host, bind_port = settings.web_bind
-        raise SettingsError("WEGWIJS_WEB_BIND", f"cannot listen on {host}:{bind_port} "
-                            f"({exc.strerror or type(exc).__name__})") from None
     return 0
 
 
@@ -116,7 +112,11 @@ async def serve(settings: Settings, webhook_url: str | None = None, listen: str 
         await runner.setup()
         host, bind_port = settings.web_bind
         site = web.TCPSite(runner, host, bind_port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:  # taken, or not an address of this machine
+            raise SettingsError("WEGWIJS_WEB_BIND", f"cannot listen on {host}:{bind_port} "
+                                f"({exc.strerror or type(exc).__name__})") from None
         log.info("web chat at http://%s:%d/", *_address(runner, host, bind_port))
         if settings.telegram_token:
             await telegram.serve(settings, webhook_url, listen, port, stop=stop, app=app,

@@ -71,3 +71,4 @@ def test_vergeet_erases_the_session_here_and_on_the_server(page: Any, server: We
     page.locator("#log .choices").last.get_by_role("button", name="Ja, wis alles").click()
     expect(page.locator("#status")).to_contain_text("gewist", timeout=WAIT)
     assert page.evaluate("localStorage.getItem('wegwijs.session')") is None
+    assert page.locator("#log .msg.pupil").count() == 0  # nor on the screen

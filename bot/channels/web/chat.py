@@ -81,6 +81,7 @@ class WebChat:
         self.weblog = WebLog(app.store, app.cipher, hub)
         self.sessions = Sessions(app.store, app.cipher)
         self.limits = limits or Limits()
+        self._widget = (STATIC / "widget.js").read_text(encoding="utf-8")
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         """`/`, `/n/<code>`, `/widget.js`, `/ws` and the static files."""
@@ -99,8 +100,7 @@ class WebChat:
         content = self.app.content
         labels = {"open": content.text("web_open_chat"), "close": content.text("web_close_chat"),
                   "title": content.text("web_chat_title")}
-        script = (STATIC / "widget.js").read_text(encoding="utf-8")
-        body = script.replace(LABELS_MARK, json.dumps(labels, ensure_ascii=False))
+        body = self._widget.replace(LABELS_MARK, json.dumps(labels, ensure_ascii=False))
         return web.Response(text=body, content_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=300"})
 

@@ -9,9 +9,11 @@ from pathlib import Path
 from tests.channels.telegram.process import BIN
 
 
-def test_run_without_a_token_exits_1_naming_the_setting(tmp_path: Path) -> None:
+def test_run_with_a_bad_web_address_exits_1_naming_the_setting(tmp_path: Path) -> None:
+    # without a token `wegwijs run` serves the web chat only (tests/web/test_run.py)
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["WEGWIJS_WEB_BIND"] = "8080"
     result = subprocess.run([str(BIN), "run", "--data-dir", str(tmp_path)], env=env,
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 1
-    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert "WEGWIJS_WEB_BIND" in result.stderr

@@ -136,8 +136,10 @@
         scrollDown();
         break;
       case "forgotten":
+        // the browser's copy goes too: the token and the conversation on the screen
         var st = storage();
         if (st) { st.removeItem(TOKEN_KEY); }
+        log.textContent = "";
         setStatus(status.dataset.forgotten);
         break;
       default:
