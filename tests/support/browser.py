@@ -1,7 +1,8 @@
 """Chromium from the Debian package, driven by Playwright (which never downloads a browser).
 
-`chromium` (session scope) is a launched browser; `page` is a fresh context and page per
-test. Tests using them are marked `browser` and are skipped, saying why, when
+`chromium` (module scope) is a launched browser; `page` is a fresh context and page per
+test. Module scope, not session: while Playwright's sync API is open it holds an event loop in
+this thread, and pytest-asyncio cannot run the async tests of the next modules. Tests using them are marked `browser` and are skipped, saying why, when
 /usr/bin/chromium or the playwright package is missing (`.ci/run` installs Chromium).
 """
 
@@ -19,9 +20,9 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """A headless Chromium for the whole session."""
+    """A headless Chromium for the tests of one module."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium")
