@@ -49,9 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         env = bot_env(api, scratch / "data", usable_content(scratch))
         env["WEGWIJS_TELEGRAM_RATE_LIMIT"] = "off" if args.no_rate_limit else "on"
+        env["WEGWIJS_TELEGRAM_JOIN"] = "off" if args.no_join else "on"
         if rasa:
             env.update({"RASA_URL": rasa[0], "RASA_TOKEN": rasa[1]})
-        bot = BotProcess(api, env).start()
+        bot = BotProcess(api, env).start(timeout=120)  # content load is slow on a busy machine
         stack.callback(bot.close)
         pupils = [1_000_000 + i for i in range(args.pupils)]
         _warm_up(api, pupils)
@@ -74,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rasa", action="store_true", help="start the real Rasa (nlu/.venv)")
     parser.add_argument("--no-rate-limit", action="store_true",
                         help="turn the sender's Telegram rate limiter off")
+    parser.add_argument("--no-join", action="store_true",
+                        help="send every bubble of a turn as its own message")
     return parser
 
 
@@ -185,6 +188,7 @@ def _report(args: argparse.Namespace, first: list[float], last: list[float], ela
             with_rasa: bool) -> None:
     mode = "Rasa NLU in the loop" if with_rasa else "no Rasa (keyword mode)"
     limiter = "off" if args.no_rate_limit else "on"
+    limiter += ", bubbles of a turn " + ("apart" if args.no_join else "joined")
     print(f"telegram bench: {args.pupils} pupils, {args.rate:g} msg/s for {args.seconds:g} s, "
           f"{mode}, rate limiter {limiter}")
     print(f"  command: .venv/bin/python -m bench.telegram_bench {' '.join(sys.argv[1:])}")

@@ -52,6 +52,8 @@ class Settings:
     nlu_timeout: float = 1.5
     nlu_dir: Path | None = None
     telegram_rate_limit: bool = True  # WEGWIJS_TELEGRAM_RATE_LIMIT=off for tests
+    # a pupil's queued plain bubbles of one turn go out as one message: WEGWIJS_TELEGRAM_JOIN=off
+    telegram_join: bool = True
     # local time (Europe/Brussels) in which no check-in is sent: WEGWIJS_QUIET_HOURS=21:00-08:00
     quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
     checkins_max: int = 3  # check-ins per pupil, all in all
@@ -87,6 +89,8 @@ class Settings:
             nlu_timeout=_float(env, "WEGWIJS_NLU_TIMEOUT", 1.5, minimum=0.05),
             nlu_dir=Path(nlu_dir) if nlu_dir else None,
             telegram_rate_limit=(env.get("WEGWIJS_TELEGRAM_RATE_LIMIT") or "on").lower()
+            not in ("off", "0", "false", "no"),
+            telegram_join=(env.get("WEGWIJS_TELEGRAM_JOIN") or "on").lower()
             not in ("off", "0", "false", "no"),
             web_bind=_bind(env, "WEGWIJS_WEB_BIND", ("127.0.0.1", 8080)),
             web_embed_origins=_origins(env, "WEGWIJS_WEB_EMBED_ORIGINS"),

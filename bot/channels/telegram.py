@@ -74,8 +74,10 @@ async def serve(settings: Settings, webhook_url: str | None, listen: str, port: 
     app = app or await build(settings)
     try:
         application = build_application(settings, app)
-        sender = TelegramSender(application.bot, PupilAddresses(app.service, app.store))
-        pupils = sender if pupil_sender is None else pupil_sender(sender)
+        addresses = PupilAddresses(app.service, app.store)
+        sender = TelegramSender(application.bot, addresses)
+        to_pupils = TelegramSender(application.bot, addresses, join=settings.telegram_join)
+        pupils = to_pupils if pupil_sender is None else pupil_sender(to_pupils)
         dispatcher = app.dispatcher({"pupil": pupils, "tg": sender})
         delivering = asyncio.Event()
         async with application:

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096  # Telegram's limit, counted in UTF-16 code units
 MAX_CALLBACK_DATA = 64  # bytes
+_JOINABLE = frozenset({"kind", "text", "buttons"})  # the keys of a plain message to a pupil
 _T = TypeVar("_T")
 
 
@@ -111,9 +112,10 @@ class PupilAddresses:
 class TelegramSender:
     """The outbox Sender for `pupil:<pseudonym>` and `tg:<chat_id>` destinations."""
 
-    def __init__(self, bot: Bot, pupils: PupilAddresses | None) -> None:
+    def __init__(self, bot: Bot, pupils: PupilAddresses | None, join: bool = False) -> None:
         self.bot = bot
         self.pupils = pupils
+        self.join = join
         self._progress: dict[str, int] = {}  # chunks of a split text already delivered
 
     async def send(self, destination: str, payload: Mapping[str, Any]
@@ -136,6 +138,28 @@ class TelegramSender:
             self._progress[key] = index + 1
         self._progress.pop(key, None)
         return {"message_id": message.message_id if message else None, "chat_id": chat_id}
+
+    def joined(self, payloads: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+        """Several queued plain messages as one (paragraphs), or None when they stay apart.
+
+        Only with `join` on, only plain messages (text and buttons, nothing else), buttons only
+        on the last one, and the whole within one Telegram message: fewer bubbles per turn keep
+        a turn within Telegram's 30 messages a second when many pupils write at once.
+        """
+        if not self.join or len(payloads) < 2:
+            return None
+        texts = []
+        for index, payload in enumerate(payloads):
+            text = payload.get("text")
+            if (payload.get("kind") != "message" or set(payload) - _JOINABLE
+                    or not isinstance(text, str) or not text.strip()
+                    or (payload.get("buttons") and index < len(payloads) - 1)):
+                return None
+            texts.append(text.strip())
+        text = "\n\n".join(texts)
+        if utf16_len(text) > MAX_TEXT:
+            return None
+        return {"kind": "message", "text": text, "buttons": payloads[-1].get("buttons") or []}
 
     async def _chat_of(self, destination: str) -> str:
         kind, _, ref = destination.partition(":")

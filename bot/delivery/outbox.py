@@ -43,6 +43,14 @@ class Sender(Protocol):
     ) -> Mapping[str, Any] | None: ...
 
 
+class Joining(Protocol):
+    """A Sender that can deliver several queued payloads of one destination as one message."""
+
+    def joined(self, payloads: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+        """The one payload that delivers all of `payloads`, or None when they must stay apart."""
+        ...
+
+
 OnSent = Callable[[AsyncSession, Mapping[str, Any], Mapping[str, Any]], Awaitable[None]]
 
 
@@ -219,14 +227,37 @@ class Dispatcher:
             return batches
 
     async def _deliver_batch(self, batch: list[OutboxEntry]) -> int:
-        """Send one destination's entries in order; stop at the first that is not delivered."""
+        """Send one destination's entries in order; stop at the first that is not delivered.
+
+        When the destination's sender can join payloads (`Joining`), a run of consecutive
+        entries it accepts goes out as one message (a turn's short bubbles as one).
+        """
         sent = 0
-        for index, entry in enumerate(batch):
-            if not await self._deliver(entry):
-                await self._release(batch[index + 1 :])
+        index = 0
+        while index < len(batch):
+            run = self._run(batch, index)
+            if not await self._deliver(run):
+                await self._release(batch[index + len(run) :])
                 break
-            sent += 1
+            sent += len(run)
+            index += len(run)
         return sent
+
+    def _run(self, batch: list[OutboxEntry], start: int) -> list[OutboxEntry]:
+        """The longest run of entries from `start` that the sender joins (at least one)."""
+        sender = self.senders.get(batch[start].destination.split(":", 1)[0])
+        joined = getattr(sender, "joined", None)
+        if joined is None:
+            return batch[start : start + 1]
+        run = [batch[start]]
+        payloads = [self.cipher.open(batch[start].payload)]
+        for entry in batch[start + 1 :]:
+            payload = self.cipher.open(entry.payload)
+            if joined([*payloads, payload]) is None:
+                break
+            run.append(entry)
+            payloads.append(payload)
+        return run
 
     async def _release(self, entries: list[OutboxEntry]) -> None:
         if not entries:
@@ -239,49 +270,72 @@ class Dispatcher:
                 .execution_options(synchronize_session=False)
             )
 
-    async def _deliver(self, entry: OutboxEntry) -> int:
-        kind = entry.destination.split(":", 1)[0]
+    async def _deliver(self, run: list[OutboxEntry]) -> int:
+        """Deliver a run of entries (one, or several the sender joins) and record the outcome."""
+        first = run[0]
+        kind = first.destination.split(":", 1)[0]
         sender = self.senders.get(kind)
-        outcome: dict[str, Any]
-        payload: Mapping[str, Any] = {}
+        outcomes: dict[int, dict[str, Any]]
+        payloads: list[Mapping[str, Any]] = []
         result: Mapping[str, Any] | None = None
         try:
             if sender is None:
                 raise RetryLater(f"no sender for '{kind}'", 30.0)
-            payload = self.cipher.open(entry.payload)
-            result = await sender.send(entry.destination, payload)
+            payloads = [self.cipher.open(entry.payload) for entry in run]
+            payload = payloads[0] if len(run) == 1 else _joined(sender, payloads)
+            result = await sender.send(first.destination, payload)
         except RetryLater as exc:
-            attempts = entry.attempts + 1
-            failed = attempts >= MAX_ATTEMPTS
-            outcome = {
-                "attempts": attempts,
-                "lease_until": None,
-                "last_error": str(exc)[:200],
-                "status": "failed" if failed else "pending",
-                "next_attempt_at": utcnow() + timedelta(seconds=backoff(attempts, exc.retry_after)),
-            }
+            outcomes = {}
+            for entry in run:
+                attempts = entry.attempts + 1
+                failed = attempts >= MAX_ATTEMPTS
+                outcomes[entry.id] = {
+                    "attempts": attempts,
+                    "lease_until": None,
+                    "last_error": str(exc)[:200],
+                    "status": "failed" if failed else "pending",
+                    "next_attempt_at": utcnow()
+                    + timedelta(seconds=backoff(attempts, exc.retry_after)),
+                }
             log.warning(
                 "outbox entry %s to %s: retry %s (%s)",
-                entry.id,
+                first.id,
                 kind,
-                attempts,
-                "gave up" if failed else "later",
+                first.attempts + 1,
+                "gave up" if first.attempts + 1 >= MAX_ATTEMPTS else "later",
             )
         except DeliveryRejected as exc:
-            outcome = {"status": "failed", "lease_until": None, "last_error": str(exc)[:200]}
-            log.warning("outbox entry %s to %s rejected", entry.id, kind)
+            outcomes = {
+                e.id: {"status": "failed", "lease_until": None, "last_error": str(exc)[:200]}
+                for e in run
+            }
+            log.warning("outbox entry %s to %s rejected", first.id, kind)
         else:
-            outcome = {"status": "sent", "sent_at": utcnow(), "lease_until": None, "payload": b""}
+            outcomes = {
+                e.id: {"status": "sent", "sent_at": utcnow(), "lease_until": None, "payload": b""}
+                for e in run
+            }
+        delivered = outcomes[first.id]["status"] == "sent"
         async with self.store.transaction() as session:
-            await session.execute(
-                update(OutboxEntry)
-                .where(OutboxEntry.id == entry.id)
-                .values(**outcome)
-                .execution_options(synchronize_session=False)
-            )
-            if outcome["status"] == "sent" and self.on_sent is not None:
-                await self.on_sent(session, payload, result or {})
-        return 1 if outcome["status"] == "sent" else 0
+            for entry_id, outcome in outcomes.items():
+                await session.execute(
+                    update(OutboxEntry)
+                    .where(OutboxEntry.id == entry_id)
+                    .values(**outcome)
+                    .execution_options(synchronize_session=False)
+                )
+            if delivered and self.on_sent is not None:
+                for payload in payloads:
+                    await self.on_sent(session, payload, result or {})
+        return 1 if delivered else 0
+
+
+def _joined(sender: Sender, payloads: list[Mapping[str, Any]]) -> Mapping[str, Any]:
+    joined = getattr(sender, "joined", None)
+    payload: Mapping[str, Any] | None = joined(payloads) if joined is not None else None
+    if payload is None:  # the run was built with the same test: cannot happen
+        raise DeliveryRejected("payloads could not be joined")
+    return payload
 
 
 def _aware(moment: datetime) -> datetime:

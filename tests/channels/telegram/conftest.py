@@ -47,7 +47,7 @@ def bot_env(api: FakeBotApi, data_dir: Path, content_dir: Path) -> dict[str, str
     """Environment of a bot process talking to the fake server."""
     return {**api.env(), "WEGWIJS_DATA_DIR": str(data_dir), "WEGWIJS_CONTENT_DIR": str(content_dir),
             "WEGWIJS_SECRET_KEY": SECRET, "WEGWIJS_COUNSELLOR_CHAT_ID": str(COUNSELLOR_CHAT),
-            "WEGWIJS_TELEGRAM_RATE_LIMIT": "off"}
+            "WEGWIJS_TELEGRAM_RATE_LIMIT": "off", "WEGWIJS_TELEGRAM_JOIN": "off"}
 
 
 @pytest.fixture
