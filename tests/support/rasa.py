@@ -24,7 +24,7 @@ def nlu_project() -> NluProject:
 
 @pytest.fixture(scope="session")
 def rasa_model(nlu_project: NluProject) -> Path:
-    """The trained model for the current data (trained once when missing, about 5 minutes)."""
+    """The trained model for the current data (trained once when missing, about a minute)."""
     try:
         return train(nlu_project)
     except NluError as exc:
