@@ -13,7 +13,7 @@ PIP_QUIET := grep -v -e "is ignored: it is neither a file nor a directory" -e "D
 export RASA_TELEMETRY_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup run test lint typecheck content-check content-test check-python nlu-setup nlu-train postgres audit bench bench-all clean
+.PHONY: help setup run test chromium lint typecheck content-check content-test check-python nlu-setup nlu-train postgres audit bench bench-all clean
 
 help:
 	@echo "make run    set up and start Wegwijs (console chat, or Telegram when TELEGRAM_BOT_TOKEN is set)"
@@ -105,7 +105,14 @@ else
 	  trap "kill $$web 2>/dev/null" EXIT; $(BIN)/wegwijs chat'
 endif
 
-test: setup postgres lint typecheck content-check content-test audit
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { echo "chromium: installing Debian's package (browser tests)"; \
+	  apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y --no-install-recommends chromium >/dev/null; } \
+	  || echo "chromium: could not install it (run 'apt-get install chromium' as root); the browser tests will be skipped" >&2; }
+
+test: setup postgres chromium lint typecheck content-check content-test audit
 	@echo "test: pytest (unit, flows, Rasa, PostgreSQL, end to end)"
 	@$(BIN)/pytest -q
 

@@ -2,8 +2,9 @@
 
 `chromium` (module scope) is a launched browser; `page` is a fresh context and page per
 test. Module scope, not session: while Playwright's sync API is open it holds an event loop in
-this thread, and pytest-asyncio cannot run the async tests of the next modules. Tests using them are marked `browser` and are skipped, saying why, when
-/usr/bin/chromium or the playwright package is missing (`.ci/run` installs Chromium).
+this thread, and pytest-asyncio cannot run the async tests of the next modules. Tests using
+them are marked `browser` and are skipped, saying why, when /usr/bin/chromium or the playwright
+package is missing (`make test` installs Debian's Chromium when it can).
 """
 
 from __future__ import annotations
