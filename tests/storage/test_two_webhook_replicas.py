@@ -6,7 +6,6 @@ order (the outbox keeps order per chat across replicas)."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 
 import httpx
@@ -22,15 +21,10 @@ from tests.channels.telegram.process import BotProcess
 from tests.privacy.scenario import pupil_state
 from tests.privacy.support import CHAIN_LENGTH, SECRET
 from tests.support.fake_bot_api import FakeBotApi
+from tests.support.web_server import free_port
 
 PUPIL = 4242001
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-
-
-def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _chat() -> dict[str, object]:
@@ -84,7 +78,7 @@ async def test_two_webhook_replicas_on_one_postgres_lose_and_repeat_nothing(
         processes, urls = [], []
         try:
             for name in ("a", "b"):
-                port = _port()
+                port = free_port()
                 url = f"http://127.0.0.1:{port}/telegram/hook"
                 env = {
                     **bot_env(api, tmp_path / name, hardened_content_dir),

@@ -10,18 +10,25 @@ import tempfile
 from pathlib import Path
 
 from tests.support.fake_bot_api import FakeBotApi
+from tests.support.web_server import free_port
 
 BIN = Path(sys.executable).parent / "wegwijs"
 _DROPPED = {"RASA_URL", "DATABASE_URL", "WEGWIJS_DATA_DIR", "WEGWIJS_CONTENT_DIR",
-            "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "WEGWIJS_COUNSELLOR_CHAT_ID"}
+            "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "WEGWIJS_COUNSELLOR_CHAT_ID",
+            "WEGWIJS_WEB_BIND"}
 
 
 class BotProcess:
-    """A running `wegwijs run`; `start()` returns once it polls (or has set its webhook)."""
+    """A running `wegwijs run`; `start()` returns once it polls (or has set its webhook).
+
+    `wegwijs run` always serves the web chat too: each process gets its own free port for it
+    (`WEGWIJS_WEB_BIND`) unless `env` names one, so no test binds 8080 or a port of another.
+    """
 
     def __init__(self, api: FakeBotApi, env: dict[str, str], *args: str) -> None:
         self.api = api
-        self.env = {**{k: v for k, v in os.environ.items() if k not in _DROPPED}, **env}
+        self.env = {**{k: v for k, v in os.environ.items() if k not in _DROPPED},
+                    "WEGWIJS_WEB_BIND": f"127.0.0.1:{free_port()}", **env}
         self.args = args
         self.process: subprocess.Popen[bytes] | None = None
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +12,7 @@ import pytest
 from tests.channels.telegram.conftest import bot_env
 from tests.channels.telegram.process import BotProcess
 from tests.support.fake_bot_api import FakeBotApi
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.support.web_server import free_port
 
 
 @pytest.fixture(scope="module")
