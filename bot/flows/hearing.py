@@ -21,6 +21,7 @@ from bot.flows.text import normalize
 QUIT_INTENTS = frozenset({"want_to_quit_school", "want_to_work"})
 STAYING_INTENT = "school_struggles"
 GOODBYE_INTENT = "goodbye"
+HUMAN_INTENT = "ask_human"
 FEELING_DOWN = "feeling_down"
 SURE_TOPIC = 0.9
 FACT_WORDS = 4
@@ -34,6 +35,7 @@ class Reading:
     facts: Mapping[str, Any] = field(default_factory=dict)
     adult: str | None = None
     global_flow: str | None = None
+    person: bool = False  # asks for a real person in words: heard before any answer
     topic_flow: str | None = None
     topic_sure: bool = False  # said in words, or the NLU is very sure: may be offered mid-question
     reflection: Cue | None = None
@@ -68,6 +70,7 @@ def read(content: Content, spec: StepSpec | None, text: str, nlu: NluResult | No
         facts=facts,
         adult=listening.adult(norm),
         global_flow=_global_flow(content, norm, nlu),
+        person=_asks_person(content, norm, nlu),
         topic_flow=topic,
         topic_sure=topic is not None and (
             _topic_of(content, words) == topic
@@ -147,12 +150,29 @@ def _global_flow(content: Content, norm: str, nlu: NluResult | None) -> str | No
     if nlu is not None:
         if nlu.intent in intents and nlu.confidence >= patterns.confidence:
             return intents[nlu.intent or ""]
-        return None
-    padded = f" {norm} "
-    for intent, words in patterns.keywords.items():
-        if intent in intents and any(f" {normalize(w)} " in padded for w in words):
+        # a person asked for in words is heard whatever else the NLU reads into it
+        return intents.get(HUMAN_INTENT) if _asks_person(content, norm, nlu) else None
+    for intent in patterns.keywords:
+        if intent in intents and _heard_words(content, intent, norm):
             return intents[intent]
     return None
+
+
+def _asks_person(content: Content, norm: str, nlu: NluResult | None) -> bool:
+    """The pupil asks for a real person (not a bot, put through to someone) in words, and no
+    other request is heard ("ben jij een bot of een echte mens?" asks about the bot)."""
+    patterns = content.patterns
+    if HUMAN_INTENT not in patterns.global_intents or not _heard_words(content, HUMAN_INTENT, norm):
+        return False
+    others = set(patterns.global_intents) - {HUMAN_INTENT, GOODBYE_INTENT}
+    if nlu is not None and nlu.intent in others and nlu.confidence >= patterns.confidence:
+        return False
+    return not any(_heard_words(content, intent, norm) for intent in others)
+
+
+def _heard_words(content: Content, intent: str, norm: str) -> bool:
+    padded = f" {norm} "
+    return any(f" {normalize(w)} " in padded for w in content.patterns.keywords.get(intent, ()))
 
 
 def _topic_flow(content: Content, text: str, norm: str, nlu: NluResult | None,

@@ -2,8 +2,9 @@
 
 Order (the waiting question wins by default):
 1. an adult writing about a young person gets the path written for adults;
-2. a clear answer to the waiting question is taken (with a reflection when it carries feeling);
-3. a request that interrupts any flow (a person, forget me, privacy, what is this bot);
+2. a real person asked for in words (the handoff), before any answer;
+3. a clear answer to the waiting question is taken (with a reflection when it carries feeling);
+   then a request that interrupts any flow (a person, forget me, privacy, what is this bot);
 4. facts given in passing are remembered, and said back briefly;
 5. a complaint ("dat heb ik al gezegd") gets a sorry and the bot moves on;
 6. "wat zei je?" repeats the question;
@@ -58,6 +59,10 @@ def respond(run: Run, text: str, nlu: NluResult | None) -> None:
         return
     # A question is answered by the bank before the NLU's guess picks a button for it, and
     # before a general flow (privacy, what is this bot) that the bank answers more exactly.
+    person = run.patterns.global_intents.get(hearing.HUMAN_INTENT, "")
+    if reading.person and not any(frame.flow == person for frame in run.stack):
+        run.interrupt(person)  # asking for a person is never taken as an answer
+        return
     question_first = reading.question and reading.bank is not None
     strict_nlu = None if question_first else nlu
     if asking is not None and _answer(run, asking, reading, text, strict_nlu, strict=True):
