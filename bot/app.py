@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from bot.checkins.service import Checkins
 from bot.content import load_content
 from bot.conversation.guard import FloodGuard
 from bot.conversation.service import ConversationService
+from bot.delivery import retention
 from bot.delivery.outbox import Dispatcher, Sender
 from bot.delivery.quiet_hours import QuietHours
 from bot.errors import ContentError
@@ -64,6 +66,35 @@ class App:
         self.delivering = dispatcher
         self.handoff.on_commit = dispatcher.wake
         return dispatcher
+
+    @asynccontextmanager
+    async def running(
+        self, senders: dict[str, Sender],
+        reloaded: Callable[[Content], Awaitable[None]] | None = None,
+    ) -> AsyncIterator[None]:
+        """The outbox dispatcher and the chores (reminders, retention, reload on SIGHUP) run
+        inside the block; on leaving it the reloads stop, the outbox makes its last pass and
+        the chores end. Every channel's `serve` delivers through this one function.
+        """
+        dispatcher = self.dispatcher(senders)
+        delivering = asyncio.Event()
+        delivery = asyncio.create_task(dispatcher.run(delivering), name="outbox")
+        chores = [
+            asyncio.create_task(self.handoff.run_reminders(delivering), name="reminders"),
+            asyncio.create_task(
+                retention.run_daily(self.store, self.settings.retention_days, delivering,
+                                    self.handoff),
+                name="retention",
+            ),
+        ]
+        reloading = asyncio.create_task(self.reload_on_hangup(reloaded), name="reload")
+        try:
+            yield
+        finally:
+            reloading.cancel()
+            delivering.set()
+            await delivery
+            await asyncio.gather(*chores, reloading, return_exceptions=True)
 
     async def _on_sent(
         self, session: AsyncSession, payload: Mapping[str, Any], result: Mapping[str, Any]

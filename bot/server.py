@@ -19,7 +19,6 @@ from bot.app import App, build
 from bot.channels import telegram
 from bot.channels.web.chat import WebChat
 from bot.channels.web.log import Hub, WebLog, WebSender
-from bot.delivery import retention
 from bot.desk.web import desk_app
 from bot.errors import SettingsError
 from bot.settings import Settings
@@ -123,31 +122,12 @@ async def serve(settings: Settings, webhook_url: str | None = None, listen: str 
                                  pupil_sender=sender.routing)
         else:
             log.info("no TELEGRAM_BOT_TOKEN: the web chat only")
-            await _deliver(app, sender, stop)
+            async with app.running({"pupil": sender}):  # as Telegram delivers, without it
+                await stop.wait()
     finally:
         await runner.cleanup()
         if owned:
             await app.close()
-
-
-async def _deliver(app: App, sender: WebSender, stop: asyncio.Event) -> None:
-    """The outbox and the daily chores, as the Telegram channel runs them, without Telegram."""
-    dispatcher = app.dispatcher({"pupil": sender})
-    delivering = asyncio.Event()
-    delivery = asyncio.create_task(dispatcher.run(delivering), name="outbox")
-    chores = [
-        asyncio.create_task(app.handoff.run_reminders(delivering), name="reminders"),
-        asyncio.create_task(
-            retention.run_daily(app.store, app.settings.retention_days, delivering, app.handoff),
-            name="retention",
-        ),
-        asyncio.create_task(app.reload_on_hangup(), name="reload"),
-    ]
-    await stop.wait()
-    chores[-1].cancel()
-    delivering.set()
-    await delivery
-    await asyncio.gather(*chores, return_exceptions=True)
 
 
 def _address(runner: web.AppRunner, host: str, port: int) -> tuple[str, int]:

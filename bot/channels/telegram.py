@@ -18,7 +18,7 @@ from functools import partial
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -37,27 +37,11 @@ from bot.channels.telegram_updates import (
     PerChatProcessor,
     TelegramChannel,
 )
-from bot.delivery import retention
 from bot.delivery.outbox import Sender
-from bot.errors import SettingsError
 from bot.flows.model import Content
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-def run_telegram(settings: Settings, webhook_url: str | None, listen: str, port: int) -> int:
-    """Run the Telegram bot until SIGINT/SIGTERM: polling, or a webhook at `webhook_url`."""
-    if not settings.telegram_token:
-        raise SettingsError("TELEGRAM_BOT_TOKEN", "is not set (ask @BotFather for a token)")
-    try:
-        asyncio.run(serve(settings, webhook_url, listen, port))
-    except InvalidToken:
-        raise SettingsError("TELEGRAM_BOT_TOKEN", "Telegram refused this token") from None
-    except TelegramError as exc:
-        log.error("cannot reach the Telegram Bot API: %s", type(exc).__name__)
-        return 1
-    return 0
 
 
 async def serve(settings: Settings, webhook_url: str | None, listen: str, port: int,
@@ -78,34 +62,18 @@ async def serve(settings: Settings, webhook_url: str | None, listen: str, port: 
         sender = TelegramSender(application.bot, addresses)
         to_pupils = TelegramSender(application.bot, addresses, join=settings.telegram_join)
         pupils = to_pupils if pupil_sender is None else pupil_sender(to_pupils)
-        dispatcher = app.dispatcher({"pupil": pupils, "tg": sender})
-        delivering = asyncio.Event()
         async with application:
             await set_commands(application, app.content)
             await application.start()
-            delivery = asyncio.create_task(dispatcher.run(delivering), name="outbox")
-            chores = [
-                asyncio.create_task(app.handoff.run_reminders(delivering), name="reminders"),
-                asyncio.create_task(
-                    retention.run_daily(app.store, settings.retention_days, delivering,
-                                        app.handoff),
-                    name="retention",
-                ),
-            ]
-            reloading = asyncio.create_task(
-                app.reload_on_hangup(partial(set_commands, application)), name="reload"
-            )
-            await _start_updates(application, settings, webhook_url, listen, port)
-            log.info("telegram bot running (%s)", "webhook" if webhook_url else "polling")
-            await stop.wait()
-            log.info("telegram bot stopping")
-            reloading.cancel()
-            if application.updater is not None:
-                await application.updater.stop()
-            await application.stop()  # lets the updates in progress finish
-            delivering.set()
-            await delivery
-            await asyncio.gather(*chores, reloading, return_exceptions=True)
+            async with app.running({"pupil": pupils, "tg": sender},
+                                   partial(set_commands, application)):
+                await _start_updates(application, settings, webhook_url, listen, port)
+                log.info("telegram bot running (%s)", "webhook" if webhook_url else "polling")
+                await stop.wait()
+                log.info("telegram bot stopping")
+                if application.updater is not None:
+                    await application.updater.stop()
+                await application.stop()  # lets the updates in progress finish
     finally:
         if owned:
             await app.close()
