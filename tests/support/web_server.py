@@ -30,6 +30,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def terminate(process: subprocess.Popen[bytes]) -> int:
+    """SIGTERM and wait for a clean exit (kill after 15 s); returns the exit code."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+    return process.returncode
+
+
 @dataclass
 class WebServer:
     """A running `wegwijs run`: its base URL, data dir and log file."""
@@ -55,13 +67,8 @@ class WebServer:
 
     def stop(self) -> None:
         """SIGTERM, then wait (kill after 15 s)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        if self.process is not None:
+            terminate(self.process)
 
 
 def _wait_healthy(server: WebServer, timeout: float) -> None:

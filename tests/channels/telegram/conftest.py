@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from bot.app import App, build
+from bot.channels.telegram import serve
 from bot.content import load_content
 from bot.flows.model import Content
 from bot.settings import Settings
@@ -48,6 +51,29 @@ def bot_env(api: FakeBotApi, data_dir: Path, content_dir: Path) -> dict[str, str
     return {**api.env(), "WEGWIJS_DATA_DIR": str(data_dir), "WEGWIJS_CONTENT_DIR": str(content_dir),
             "WEGWIJS_SECRET_KEY": SECRET, "WEGWIJS_COUNSELLOR_CHAT_ID": str(COUNSELLOR_CHAT),
             "WEGWIJS_TELEGRAM_RATE_LIMIT": "off", "WEGWIJS_TELEGRAM_JOIN": "off"}
+
+
+@asynccontextmanager
+async def serving(api: FakeBotApi, data_dir: Path, content_dir: Path,
+                  adapt: Callable[[App], None] | None = None) -> AsyncIterator[App]:
+    """The bot in this process (`serve`, polling the fake server) until the block ends.
+
+    `adapt` may change the built app before it serves (a test's own handoff service, say).
+    """
+    settings = Settings.from_env(bot_env(api, data_dir, content_dir))
+    app = await build(settings)
+    if adapt is not None:
+        adapt(app)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, None, "127.0.0.1", 0, stop=stop, app=app))
+    try:
+        await api.until(lambda: bool(api.calls_of("getUpdates")) or task.done())
+        assert not task.done(), "the bot stopped at start-up"
+        yield app
+    finally:
+        stop.set()
+        await task
+        await app.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from tests.support.fake_bot_api import FakeBotApi
-from tests.support.web_server import free_port
+from tests.support.web_server import free_port, terminate
 
 BIN = Path(sys.executable).parent / "wegwijs"
 _DROPPED = {"RASA_URL", "DATABASE_URL", "WEGWIJS_DATA_DIR", "WEGWIJS_CONTENT_DIR",
@@ -58,14 +58,7 @@ class BotProcess:
     def stop(self) -> int:
         """SIGTERM and wait for a clean exit; returns the exit code."""
         assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        return self.process.returncode
+        return terminate(self.process)
 
     def close(self) -> None:
         """Stop the process (if running) and release its log file."""

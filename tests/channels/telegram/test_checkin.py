@@ -8,7 +8,6 @@ for a message to arrive; that nothing arrives is checked after a later reply has
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -16,12 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import App, build
-from bot.channels.telegram import serve
+from bot.app import App
 from bot.delivery.quiet_hours import LOCAL
 from bot.infra.tracking import Checkin
-from bot.settings import Settings
-from tests.channels.telegram.conftest import bot_env
+from tests.channels.telegram.conftest import serving
 from tests.support.fake_bot_api import FakeBotApi
 
 pytestmark = pytest.mark.slow
@@ -31,18 +28,9 @@ OFFER = "Mag ik je over een week vragen hoe het ging?"
 
 @pytest.fixture
 async def running(api: FakeBotApi, tmp_path: Path, content_dir: Path) -> AsyncIterator[App]:
-    settings = Settings.from_env(bot_env(api, tmp_path / "data", content_dir))
-    app = await build(settings)
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(settings, None, "127.0.0.1", 0, stop=stop, app=app))
-    try:
-        await api.until(lambda: bool(api.calls_of("getUpdates")) or task.done())
+    async with serving(api, tmp_path / "data", content_dir) as app:
         assert app.delivering is not None
         yield app
-    finally:
-        stop.set()
-        await task
-        await app.close()
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:

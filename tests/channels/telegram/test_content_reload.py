@@ -14,10 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, build
-from bot.channels.telegram import serve
-from bot.settings import Settings
-from tests.channels.telegram.conftest import bot_env
+from bot.app import App
+from tests.channels.telegram.conftest import serving
 from tests.support.editable_content import copy_content, edit
 from tests.support.fake_bot_api import FakeBotApi
 
@@ -34,18 +32,8 @@ def editable(tmp_path: Path, content_dir: Path) -> Path:
 @pytest.fixture
 async def running(api: FakeBotApi, tmp_path: Path, editable: Path) -> AsyncIterator[App]:
     """`serve` polling the fake server in this process, until the test ends."""
-    settings = Settings.from_env(bot_env(api, tmp_path / "data", editable))
-    app = await build(settings)
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(settings, None, "127.0.0.1", 0, stop=stop, app=app))
-    try:
-        await api.until(lambda: bool(api.calls_of("getUpdates")) or task.done())
-        assert not task.done(), "the bot stopped at start-up"
+    async with serving(api, tmp_path / "data", editable) as app:
         yield app
-    finally:
-        stop.set()
-        await task
-        await app.close()
 
 
 def menu(api: FakeBotApi) -> dict[str, str]:

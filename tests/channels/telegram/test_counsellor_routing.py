@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.app import build
-from bot.channels.telegram import serve
+from bot.app import App
 from bot.handoff.service import CounsellorInbound, HandoffService
-from bot.settings import Settings
-from tests.channels.telegram.conftest import COUNSELLOR_CHAT, bot_env
+from tests.channels.telegram.conftest import COUNSELLOR_CHAT, serving
 from tests.support.fake_bot_api import FakeBotApi
 
 
@@ -28,21 +25,14 @@ class RecordingHandoff(HandoffService):
 @pytest.fixture
 async def handoff(api: FakeBotApi, tmp_path: Path, content_dir: Path
                   ) -> AsyncIterator[RecordingHandoff]:
-    """The bot running in this process, polling the fake server."""
-    settings = Settings.from_env(bot_env(api, tmp_path / "data", content_dir))
-    app = await build(settings)
-    recording = RecordingHandoff(app.content, app.cipher, app.handoff.routing, app.store)
-    recording.received = []
-    app.handoff = recording
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(settings, None, "127.0.0.1", 0, stop=stop, app=app))
-    try:
-        await api.until(lambda: bool(api.calls_of("getUpdates")) or running.done())
-        yield recording
-    finally:
-        stop.set()
-        await running
-        await app.close()
+    """The bot running in this process, polling the fake server, with a recording handoff."""
+    def record(app: App) -> None:
+        app.handoff = RecordingHandoff(app.content, app.cipher, app.handoff.routing, app.store)
+        app.handoff.received = []
+
+    async with serving(api, tmp_path / "data", content_dir, record) as app:
+        assert isinstance(app.handoff, RecordingHandoff)
+        yield app.handoff
 
 
 async def test_a_counsellor_message_is_routed_with_its_topic_and_reply(
