@@ -10,7 +10,7 @@ from typing import Any
 from bot.flows.listening import Understand, mood, school_year
 from bot.flows.model import ButtonSpec, Content, Patterns, SlotSpec, StepSpec
 from bot.flows.nlu import NluResult
-from bot.flows.text import contains_phrase, normalize
+from bot.flows.text import normalize
 
 SKIPPED = "skipped"
 LOCATION_ENTITIES = frozenset({"municipality", "postcode"})
@@ -44,7 +44,7 @@ def interpret(
     if chosen is None and not strict:
         # A button's `match` words also pick it inside a longer answer ("ik twijfel nog"),
         # but only when exactly one button matches.
-        phrased = [b for b in spec.buttons if any(contains_phrase(norm, m) for m in b.match)]
+        phrased = _phrased(spec, norm)
         chosen = phrased[0] if len(phrased) == 1 else None
     if chosen is not None:
         return Answer(chosen.value)
@@ -61,6 +61,20 @@ def interpret(
     if slot.type == "text" and not strict and (spec.free_text or not spec.buttons):
         return Answer(text.strip()[:MAX_FREE_TEXT])
     return None
+
+
+def _phrased(spec: StepSpec, norm: str) -> list[ButtonSpec]:
+    """The buttons whose `match` words occur in the text. A button heard only inside a longer
+    phrase of another button does not count: "wtf nee" is not "nee"."""
+    padded = f" {norm} "
+    heard = [[m for m in (normalize(w) for w in b.match) if m and f" {m} " in padded]
+             for b in spec.buttons]
+
+    def covered(index: int) -> bool:
+        longer = [m for i, words in enumerate(heard) if i != index for m in words]
+        return all(any(m != o and f" {m} " in f" {o} " for o in longer) for m in heard[index])
+
+    return [b for i, b in enumerate(spec.buttons) if heard[i] and not covered(i)]
 
 
 def match_button(

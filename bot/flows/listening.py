@@ -105,7 +105,15 @@ class Listening:
 
     def small_talk(self, norm: str, nlu: NluResult | None, confidence: float) -> Cue | None:
         """A small-talk cue, only when the message is little more than the small talk, or
-        starts with it ("merci, ik zal het doorgeven")."""
+        starts with it ("merci, ik zal het doorgeven"). A cue that ends the talk (a goodbye)
+        wins when the message ends with it or the NLU says so: "ok merci, ik ga slapen. doei"
+        says goodbye."""
+        for cue in self.smalltalk:
+            if cue.ends and (any(_ends(norm, phrase) for phrase in cue.phrases) or (
+                    nlu is not None and nlu.intent in cue.intents
+                    and nlu.confidence >= confidence
+                    and len(norm.split()) <= 2 * SMALL_TALK_WORDS)):
+                return cue
         for cue in self.smalltalk:
             if any(_short_match(norm, phrase) or _starts(norm, phrase) for phrase in cue.phrases):
                 return cue
@@ -144,6 +152,12 @@ def _starts(norm: str, phrase: str) -> bool:
 
 
 MIN_OPENING = 4  # "ok", "k" or "top" opening a sentence is no small talk; "merci" is
+
+
+def _ends(norm: str, phrase: str) -> bool:
+    """The message closes with the phrase, after more words ("ik ga slapen, doei")."""
+    return len(phrase) >= MIN_OPENING and f" {norm}".endswith(f" {phrase}") and len(
+        norm.split()) > len(phrase.split())
 
 
 def _short_match(norm: str, phrase: str) -> bool:

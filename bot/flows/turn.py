@@ -97,7 +97,7 @@ def respond(run: Run, text: str, nlu: NluResult | None) -> None:
     if reading.topic_flow and _topic(run, asking, reading, text, nlu):
         return
     if reading.small_talk is not None:
-        _small_talk(run, reading.small_talk)
+        _small_talk(run, reading.small_talk, nlu)
         return
     if noted or reading.reflection is not None:
         _reflect(run, reading.reflection)
@@ -297,10 +297,16 @@ def _carry(run: Run, reading: Reading, text: str, nlu: NluResult | None) -> None
     run.answer(spec, found.value)
 
 
-def _small_talk(run: Run, cue: Cue) -> None:
+def _small_talk(run: Run, cue: Cue, nlu: NluResult | None) -> None:
     run.notes.append(f"small_talk:{cue.name}")
     if cue.name == GREETING and not run.stack:
         run.begin(run.patterns.start_flow)  # the welcome greets
+        return
+    goodbye = run.patterns.global_intents.get(hearing.GOODBYE_INTENT, "")
+    idle = not run.stack or run.stack[-1].flow == run.patterns.menu_flow
+    if cue.ends and idle and goodbye in run.content.flows and nlu is not None \
+            and nlu.intent in cue.intents and nlu.confidence >= run.patterns.confidence:
+        run.begin(goodbye, replace_all=True)  # the NLU heard a goodbye: the goodbye flow
         return
     run.say(fill(_variant(run, cue), run.slots))
     if cue.ends:
