@@ -40,6 +40,15 @@ class Catalog:
     facts: Mapping[str, Fact]
     summaries: Mapping[str, Summary]
     _codes: Mapping[str, str] = field(default_factory=dict)
+    # each route with its id and name, and its match words, normalised once at load
+    _heard: tuple[tuple[Route, frozenset[str], tuple[str, ...]], ...] = field(
+        init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_heard", tuple(
+            (route, frozenset({normalize(route.id.replace("_", " ")), normalize(route.name)}),
+             tuple(normalize(word) for word in route.match))
+            for route in self.routes.values()))
 
     def network_for_code(self, code: str) -> str | None:
         """The network id for a deep-link code (`/start <code>`), or None."""
@@ -51,12 +60,12 @@ class Catalog:
         key = normalize(text)
         if not key:
             return None
-        for route in self.routes.values():
-            if key in {normalize(route.id.replace("_", " ")), normalize(route.name)}:
+        for route, names, _ in self._heard:
+            if key in names:
                 return route
         padded = f" {key} "
-        for route in self.routes.values():
-            if any(f" {normalize(word)} " in padded for word in route.match):
+        for route, _, words in self._heard:
+            if any(f" {word} " in padded for word in words):
                 return route
         return None
 

@@ -36,7 +36,7 @@ def interpret(
     """
     slot = content.slots.get(spec.collect or "")
     norm = normalize(text)
-    if spec.skippable and norm in {normalize(w) for w in content.patterns.skip_words}:
+    if spec.skippable and norm in content.patterns.skip_heard:
         return Answer(SKIPPED)
     chosen = match_button(content.patterns, spec, slot, norm, nlu)
     if chosen is None and spec.buttons:
@@ -67,8 +67,7 @@ def _phrased(spec: StepSpec, norm: str) -> list[ButtonSpec]:
     """The buttons whose `match` words occur in the text. A button heard only inside a longer
     phrase of another button does not count: "wtf nee" is not "nee"."""
     padded = f" {norm} "
-    heard = [[m for m in (normalize(w) for w in b.match) if m and f" {m} " in padded]
-             for b in spec.buttons]
+    heard = [[m for m in b.match_heard if m and f" {m} " in padded] for b in spec.buttons]
 
     def covered(index: int) -> bool:
         longer = [m for i, words in enumerate(heard) if i != index for m in words]
@@ -82,9 +81,7 @@ def match_button(
 ) -> ButtonSpec | None:
     """The button the text names: by title, value, match word, number or intent."""
     for button in spec.buttons:
-        words = {normalize(button.title), normalize(button.value)}
-        words.update(normalize(m) for m in button.match)
-        if norm in words:
+        if norm in button.heard:
             return button
     if norm.isdigit() and (slot is None or slot.type != "number"):
         index = int(norm) - 1
@@ -120,10 +117,10 @@ def parse_yes_no(patterns: Patterns, norm: str, nlu: NluResult | None,
                  understand: Understand | None = None) -> str | None:
     """'yes' or 'no' from words (ja, nee, oui, ...) or the affirm/deny intents."""
     words = set(norm.split())
-    extra_yes = understand.yes if understand is not None else ()
-    extra_no = understand.no if understand is not None else ()
-    yes = {normalize(w) for w in (*patterns.yes_words, *extra_yes)} - {""}
-    no = {normalize(w) for w in (*patterns.no_words, *extra_no)} - {""}
+    extra_yes = understand.yes_heard if understand is not None else frozenset()
+    extra_no = understand.no_heard if understand is not None else frozenset()
+    yes = (patterns.yes_heard | extra_yes) - {""}
+    no = (patterns.no_heard | extra_no) - {""}
     if norm in no or (words & no and not words & yes):
         return "no"
     if norm in yes or (words & yes and not words & no):
@@ -142,7 +139,7 @@ def _by_listening(content: Content, spec: StepSpec, slot: SlotSpec | None, text:
         year = school_year(understand, norm)
         if year is not None:
             digit = str(year)
-            found = [b for b in spec.buttons if digit in {normalize(m) for m in b.match}]
+            found = [b for b in spec.buttons if digit in b.match_heard]
             if len(found) == 1:
                 return found[0]
     feeling = mood(understand, norm, text) if understand.moods else None

@@ -172,7 +172,7 @@ def _asks_person(content: Content, norm: str, nlu: NluResult | None) -> bool:
 
 def _heard_words(content: Content, intent: str, norm: str) -> bool:
     padded = f" {norm} "
-    return any(f" {normalize(w)} " in padded for w in content.patterns.keywords.get(intent, ()))
+    return any(f" {w} " in padded for w in content.patterns.keywords_heard.get(intent, ()))
 
 
 def _topic_flow(content: Content, text: str, norm: str, nlu: NluResult | None,

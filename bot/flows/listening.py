@@ -54,6 +54,17 @@ class Understand:
     year_words: tuple[str, ...] = ()  # words that make a bare number a school year
     grades: Mapping[int, str] = field(default_factory=dict)  # school year -> school_grade value
     units: tuple[str, ...] = ()  # "ik ben 15 dagen afwezig": a number before these is no age
+    # normalised once at load: yes, no, and each mood's words as (word, normalised word)
+    yes_heard: frozenset[str] = field(init=False, repr=False, compare=False)
+    no_heard: frozenset[str] = field(init=False, repr=False, compare=False)
+    moods_heard: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = field(
+        init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "yes_heard", frozenset(normalize(w) for w in self.yes))
+        object.__setattr__(self, "no_heard", frozenset(normalize(w) for w in self.no))
+        object.__setattr__(self, "moods_heard", tuple(
+            (key, tuple((w, normalize(w)) for w in words)) for key, words in self.moods.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,9 +236,8 @@ def _age(understand: Understand, norm: str) -> int | None:
 
 def mood(understand: Understand, norm: str, raw: str) -> str | None:
     """A mood word or emoji: the key of `moods` it belongs to."""
-    for key, words in understand.moods.items():
-        for word in words:
-            plain = normalize(word)
+    for key, words in understand.moods_heard:
+        for word, plain in words:
             if (plain and _has(norm, plain)) or (not plain and word in raw):
                 return key
     return None

@@ -10,6 +10,7 @@ from bot.flows.actions import ENGINE_BUILTINS, Builtin
 from bot.flows.conditions import Condition
 from bot.flows.listening import Listening
 from bot.flows.ports import CatalogView, PlaceFinder
+from bot.flows.text import normalize
 
 StepKind = Literal["say", "ask", "set", "action", "call", "link", "noop"]
 ResumePolicy = Literal["always", "ask", "never"]
@@ -26,6 +27,16 @@ class ButtonSpec:
     intents: tuple[str, ...] = ()
     match: tuple[str, ...] = ()
     line: int | None = None
+    # normalised once at load (matching never normalises content again per message):
+    # `heard`: title, value and match words; `match_heard`: the match words, in order
+    heard: frozenset[str] = field(init=False, repr=False, compare=False)
+    match_heard: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        match_heard = tuple(normalize(m) for m in self.match)
+        object.__setattr__(self, "match_heard", match_heard)
+        object.__setattr__(self, "heard", frozenset(
+            (normalize(self.title), normalize(self.value), *match_heard)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +128,18 @@ class Patterns:
     max_misses: int = 2
     confidence: float = 0.6
     topic_confidence: float = 0.75
+    # keywords, yes_words, no_words and skip_words normalised once at load
+    keywords_heard: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    yes_heard: frozenset[str] = field(init=False, repr=False, compare=False)
+    no_heard: frozenset[str] = field(init=False, repr=False, compare=False)
+    skip_heard: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name, words in (("yes_heard", self.yes_words), ("no_heard", self.no_words),
+                            ("skip_heard", self.skip_words)):
+            object.__setattr__(self, name, frozenset(normalize(w) for w in words))
+        object.__setattr__(self, "keywords_heard", {
+            intent: tuple(normalize(w) for w in words) for intent, words in self.keywords.items()})
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -13,12 +12,11 @@ _NON_WORD = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """Lowercase, strip accents and punctuation, collapse white space.
 
-    Cached: one turn compares the same content phrases (button words, patterns) hundreds of
-    times; the cache lives in process memory only and is bounded.
+    Not cached: a cache would keep pupil text. Content phrases are normalised once at load
+    (e.g. `ButtonSpec.heard`, `Patterns.yes_heard`, `Understand.moods_heard`).
     """
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))

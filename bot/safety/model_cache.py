@@ -12,6 +12,7 @@ is best effort: a read-only or full disk only costs the training time.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -43,13 +44,32 @@ def key_of(files: Iterable[Path], normaliser: object) -> str | None:
     digest = hashlib.sha256(f"format {FORMAT}\n".encode())
     for code in _CODE:
         digest.update(hashlib.sha256(code).digest())
-    digest.update(hashlib.sha256(repr(normaliser).encode()).digest())
+    digest.update(hashlib.sha256(repr(_canonical(normaliser)).encode()).digest())
     for path in files:
         try:
             digest.update(hashlib.sha256(path.read_bytes()).digest())
         except OSError:
             return None
     return digest.hexdigest()
+
+
+def _canonical(value: object) -> object:
+    """`value` with sets and mappings in sorted order: the same in every process.
+
+    `repr` of a frozenset follows string hashing, which is randomised per process, so a key
+    made from it never matched a model stored by another process.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__,
+                tuple((f.name, _canonical(getattr(value, f.name)))
+                      for f in dataclasses.fields(value)))
+    if isinstance(value, Mapping):
+        return tuple(sorted((repr(k), _canonical(v)) for k, v in value.items()))
+    if isinstance(value, set | frozenset):
+        return tuple(sorted(repr(_canonical(v)) for v in value))
+    if isinstance(value, tuple | list):
+        return tuple(_canonical(v) for v in value)
+    return value
 
 
 def lookup(key: str, cache_dir: Path | None) -> SafetyModel | None:

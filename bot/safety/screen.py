@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -143,12 +143,10 @@ class Concept:
     ) -> list[Span]:
         """Word ranges [first, last) where a member of the family occurs, in text order."""
         found: set[Span] = set()
-        for word in self.words & positions.keys():
-            found.update((i, i + 1) for i in positions[word])
-        if self.prefixes:
-            for word, where in positions.items():
-                if word.startswith(self.prefixes):
-                    found.update((i, i + 1) for i in where)
+        # over the message's few words, not the family's many
+        for word, where in positions.items():
+            if word in self.words or (self.prefixes and word.startswith(self.prefixes)):
+                found.update((i, i + 1) for i in where)
         if self.regex is not None and self._may_match(positions):
             text = tokens.text()[0] if joined is None else joined
             for match in self.regex.finditer(text):
@@ -499,6 +497,17 @@ def _frame_cap(
     return level
 
 
+def _present(scan: _ConceptScan, names: Iterable[str]) -> list[list[Span]] | None:
+    """The hits of every family in `names`; None at the first family that is absent."""
+    groups = []
+    for name in names:
+        hits = scan.hits(name)
+        if not hits:
+            return None
+        groups.append(hits)
+    return groups
+
+
 def _screen_net(
     scan: _ConceptScan,
     spans: list[HarmlessSpan],
@@ -510,8 +519,8 @@ def _screen_net(
     for rule in lexicon.net:
         if RANK[rule.level] < RANK[found.level]:
             continue
-        groups = [scan.hits(name) for name in rule.needs]
-        if not all(groups):
+        groups = _present(scan, rule.needs)
+        if groups is None:
             continue
         for together in _together(groups, rule.within):
             level = _net_level(rule, together, scan, spans, lexicon)

@@ -165,15 +165,21 @@ class Tokens:
 
     words: tuple[str, ...]
     breaks: frozenset[int] = frozenset()
+    # text() made once, on first use: the screen asks for it for every rule it tries
+    _joined: tuple[str, list[int]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def text(self) -> tuple[str, list[int]]:
-        """The words joined as ` w1 w2 ... ` and the start offset of each word."""
-        starts: list[int] = []
-        offset = 1
-        for word in self.words:
-            starts.append(offset)
-            offset += len(word) + 1
-        return " " + " ".join(self.words) + " ", starts
+        """The words joined as ` w1 w2 ... ` and the start offset of each word (do not change)."""
+        if self._joined is None:
+            starts: list[int] = []
+            offset = 1
+            for word in self.words:
+                starts.append(offset)
+                offset += len(word) + 1
+            object.__setattr__(self, "_joined", (" " + " ".join(self.words) + " ", starts))
+        assert self._joined is not None
+        return self._joined
 
 
 def within_one_edit(a: str, b: str) -> bool:
