@@ -7,6 +7,7 @@ to their data, and runs the cross-reference checks with the flows each capabilit
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -23,7 +24,7 @@ from bot.flows.loader import load_flows, load_patterns, load_slots, load_texts, 
 from bot.flows.model import Content
 from bot.flows.problems import Problem
 from bot.flows.yamlio import cut_by_comment
-from bot.handoff import counsellor
+from bot.handoff import counsellor, desk_texts
 from bot.handoff.flows import HANDOFF_FLOWS
 from bot.safety import disclosure, lexicon
 from bot.safety import screen as safety_screen
@@ -65,6 +66,10 @@ def load_content(
     problems += found
     texts_for_counsellors, found = counsellor.load(content_dir)
     problems += found
+    texts_for_the_desk, found = desk_texts.load(content_dir)
+    problems += found
+    if texts_for_counsellors is not None and texts_for_the_desk is not None:
+        texts_for_counsellors = replace(texts_for_counsellors, desk=texts_for_the_desk)
     listening, found = load_listening(content_dir)
     problems += found
     question_bank, found = load_answers(content_dir)

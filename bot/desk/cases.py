@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.desk.accounts import Account, Accounts
-from bot.desk.texts import DeskTexts
 from bot.flows.actions import Message
 from bot.flows.state import State
 from bot.handoff.cases import CLOSABLE, OPEN_STATUSES, TRANSCRIPT_LINES, aware
 from bot.handoff.desk import DeskActor
+from bot.handoff.desk_texts import DeskTexts
 from bot.handoff.tables import DeskNote
 from bot.infra.sql import AuditEntry, Case, Pupil, TranscriptLine
 
@@ -82,10 +82,14 @@ class DeskCases:
     """The queue, a case, history and audit for one account; claim, reply, note, close,
     transfer."""
 
-    def __init__(self, app: App, texts: DeskTexts, accounts: Accounts) -> None:
+    def __init__(self, app: App, accounts: Accounts) -> None:
         self.app = app
-        self.texts = texts
         self.accounts = accounts
+
+    @property
+    def texts(self) -> DeskTexts:
+        """content/desk.yml as the app serves it now (a content reload brings new texts)."""
+        return self.app.handoff.texts.desk
 
     @property
     def now(self) -> datetime:

@@ -24,7 +24,7 @@ from bot.desk.accounts import Accounts, LoginRefused
 from bot.desk.cases import DeskCases, DeskRefused
 from bot.desk.pulse import Pulse
 from bot.desk.sessions import Sessions, SignedIn
-from bot.desk.texts import DeskTexts, load_desk_texts
+from bot.handoff.desk_texts import DeskTexts
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +53,16 @@ class Desk:
     """What the desk's handlers share."""
 
     app: App
-    texts: DeskTexts
     accounts: Accounts
     sessions: Sessions
     cases: DeskCases
     pulse: Pulse
     closing: asyncio.Event
+
+    @property
+    def texts(self) -> DeskTexts:
+        """content/desk.yml as the app serves it now (a content reload brings new texts)."""
+        return self.app.handoff.texts.desk
 
     async def stop_streams(self, _: web.Application) -> None:
         """Server shutdown: end the event streams now (the pages reconnect to the next run)."""
@@ -72,13 +76,11 @@ SIGNED_IN = web.RequestKey("desk_signed_in", SignedIn)
 
 def desk_app(app: App, poll_seconds: float = 1.0) -> web.Application:
     """The desk as an aiohttp application, to mount at `/desk`."""
-    texts = load_desk_texts(app.settings.content_dir)
     clock = lambda: app.handoff.clock()  # noqa: E731 (follows the handoff clock tests set)
     accounts = Accounts(app.store, app.cipher, clock)
-    cases = DeskCases(app, texts, accounts)
+    cases = DeskCases(app, accounts)
     desk = Desk(
         app,
-        texts,
         accounts,
         Sessions(app.store, clock),
         cases,

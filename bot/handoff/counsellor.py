@@ -14,6 +14,7 @@ from bot.flows.loader import load_checked, load_slots, relative
 from bot.flows.problems import Problem
 from bot.flows.text import fill, placeholders
 from bot.flows.yamlio import YamlDoc
+from bot.handoff.desk_texts import DeskTexts
 
 FILE = "counsellor.yml"
 ZONE = "Europe/Brussels"
@@ -104,6 +105,9 @@ class CounsellorTexts:
     network_names: Mapping[str, str] = field(default_factory=dict)
     hours: Mapping[str, OfficeHours] = field(default_factory=dict)
     default_hours: OfficeHours | None = None
+    # content/desk.yml (bot.content adds it): the counsellor desk reads it from here, so a
+    # content reload reaches the desk too
+    desk: DeskTexts = field(default_factory=lambda: DeskTexts((), {}, {}, {}))
 
     def c(self, key: str, **values: object) -> str:
         """A counsellor-facing text with its placeholders filled."""

@@ -14,7 +14,6 @@ from bot.app import App, build
 from bot.delivery.outbox import Dispatcher
 from bot.desk.accounts import Accounts
 from bot.desk.cases import DeskCases
-from bot.desk.texts import load_desk_texts
 from bot.desk.web import desk_app
 from bot.flows.model import Content
 from bot.settings import Settings
@@ -118,5 +117,4 @@ async def test_reading_a_case_does_not_wake_the_desks(
 
 
 async def _version(app: App) -> str:
-    texts = load_desk_texts(app.settings.content_dir)
-    return await DeskCases(app, texts, Accounts(app.store, app.cipher)).version()
+    return await DeskCases(app, Accounts(app.store, app.cipher)).version()
