@@ -70,7 +70,7 @@ def read(content: Content, spec: StepSpec | None, text: str, nlu: NluResult | No
         facts=facts,
         adult=listening.adult(norm),
         global_flow=_global_flow(content, norm, nlu),
-        person=_asks_person(content, norm, nlu),
+        person=_asks_person(content, norm),
         topic_flow=topic,
         topic_sure=topic is not None and (
             _topic_of(content, words) == topic
@@ -151,22 +151,21 @@ def _global_flow(content: Content, norm: str, nlu: NluResult | None) -> str | No
         if nlu.intent in intents and nlu.confidence >= patterns.confidence:
             return intents[nlu.intent or ""]
         # a person asked for in words is heard whatever else the NLU reads into it
-        return intents.get(HUMAN_INTENT) if _asks_person(content, norm, nlu) else None
+        return intents.get(HUMAN_INTENT) if _asks_person(content, norm) else None
     for intent in patterns.keywords:
         if intent in intents and _heard_words(content, intent, norm):
             return intents[intent]
     return None
 
 
-def _asks_person(content: Content, norm: str, nlu: NluResult | None) -> bool:
+def _asks_person(content: Content, norm: str) -> bool:
     """The pupil asks for a real person (not a bot, put through to someone) in words, and no
-    other request is heard ("ben jij een bot of een echte mens?" asks about the bot)."""
+    other request is said in words ("ben jij een bot of een echte mens?" asks about the bot;
+    the NLU's guess alone does not outweigh the words)."""
     patterns = content.patterns
     if HUMAN_INTENT not in patterns.global_intents or not _heard_words(content, HUMAN_INTENT, norm):
         return False
     others = set(patterns.global_intents) - {HUMAN_INTENT, GOODBYE_INTENT}
-    if nlu is not None and nlu.intent in others and nlu.confidence >= patterns.confidence:
-        return False
     return not any(_heard_words(content, intent, norm) for intent in others)
 
 
