@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 from bot.catalog.networks import OfficeHours, load_networks
 from bot.flows.loader import load_checked, load_slots, relative
 from bot.flows.problems import Problem
-from bot.flows.text import fill, placeholders
+from bot.flows.text import fill
 from bot.flows.yamlio import YamlDoc
 from bot.handoff.desk_texts import DeskTexts
+from bot.handoff.required_texts import text_problems
 
 FILE = "counsellor.yml"
 ZONE = "Europe/Brussels"
@@ -148,7 +149,7 @@ def load(content_dir: Path) -> tuple[CounsellorTexts | None, list[Problem]]:
     doc, problems = load_checked(content_dir, path, "counsellor.schema.json")
     if doc is None or problems:
         return None, problems
-    problems += _text_problems(doc, display)
+    problems += text_problems(doc, display, {"counsellor": COUNSELLOR_TEXTS, "pupil": PUPIL_TEXTS})
     slots, _ = load_slots(content_dir)
     problems += _summary_problems(doc, display, set(slots))
     names, hours, default = _networks(content_dir)
@@ -185,33 +186,6 @@ def _model(
 
 def _strings(mapping: Mapping[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in mapping.items()}
-
-
-def _text_problems(doc: YamlDoc, display: str) -> list[Problem]:
-    problems = []
-    for section, required in (("counsellor", COUNSELLOR_TEXTS), ("pupil", PUPIL_TEXTS)):
-        texts = doc.data[section]
-        for key, allowed in required.items():
-            if key not in texts:
-                problems.append(
-                    Problem(
-                        display,
-                        doc.lines.line((section,)),
-                        f"text '{section}/{key}' is missing",
-                        "the bot needs it; add it",
-                    )
-                )
-                continue
-            for name in placeholders(str(texts[key])) - allowed:
-                problems.append(
-                    Problem(
-                        display,
-                        doc.lines.line((section, key)),
-                        f"text '{section}/{key}' uses '{{{name}}}', which the bot does not fill in",
-                        "allowed here: " + (", ".join(sorted(allowed)) or "no placeholders"),
-                    )
-                )
-    return problems
 
 
 def _summary_problems(doc: YamlDoc, display: str, slots: set[str]) -> list[Problem]:

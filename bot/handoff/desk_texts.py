@@ -13,12 +13,12 @@ from typing import Any
 
 from bot.flows.loader import load_checked, relative
 from bot.flows.problems import Problem
-from bot.flows.text import fill, placeholders
-from bot.flows.yamlio import YamlDoc
+from bot.flows.text import fill
+from bot.handoff.required_texts import Needed, text_problems
 
 FILE = "desk.yml"
 # Each text the desk needs, with the placeholders it may use.
-NEEDED: Mapping[str, Mapping[str, frozenset[str]]] = {
+NEEDED: Needed = {
     "pupil": {
         "transferred_person": frozenset({"name"}),
         "transferred_network": frozenset(),
@@ -59,7 +59,7 @@ def load(content_dir: Path) -> tuple[DeskTexts | None, list[Problem]]:
     doc, problems = load_checked(content_dir, path, "desk.schema.json")
     if doc is None or problems:
         return None, problems
-    problems = _text_problems(doc, relative(path, content_dir))
+    problems = text_problems(doc, relative(path, content_dir), NEEDED)
     if problems:
         return None, problems
     return _model(doc.data), []
@@ -72,31 +72,3 @@ def _model(data: Mapping[str, Any]) -> DeskTexts:
         {str(k): str(v) for k, v in data["counsellor"].items()},
         {str(k): str(v) for k, v in data["ui"].items()},
     )
-
-
-def _text_problems(doc: YamlDoc, display: str) -> list[Problem]:
-    problems = []
-    for section, required in NEEDED.items():
-        texts = doc.data[section]
-        for key, allowed in required.items():
-            if key not in texts:
-                problems.append(
-                    Problem(
-                        display,
-                        doc.lines.line((section,)),
-                        f"text '{section}/{key}' is missing",
-                        "the desk needs it; add it",
-                    )
-                )
-                continue
-            for name in sorted(placeholders(str(texts[key])) - allowed):
-                problems.append(
-                    Problem(
-                        display,
-                        doc.lines.line((section, key)),
-                        f"text '{section}/{key}' uses '{{{name}}}', which the desk does not "
-                        "fill in",
-                        "allowed here: " + (", ".join(sorted(allowed)) or "no placeholders"),
-                    )
-                )
-    return problems

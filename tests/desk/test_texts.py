@@ -35,7 +35,7 @@ def test_the_real_desk_texts_load() -> None:
         (("transferred_person: ", "moved_person: "), "moved_person:",
          "text 'pupil/transferred_person' is missing"),
         (("neemt het gesprek", "{wie} neemt het gesprek"), "transferred_person:",
-         "uses '{wie}', which the desk does not fill in"),
+         "uses '{wie}', which the bot does not fill in"),
         (('  - title: "Hallo"\n', '  - titel: "Hallo"\n'), "- titel:", "titel"),
     ],
 )
