@@ -36,7 +36,7 @@ from bot.infra.sql import (
     utcnow,
 )
 from bot.safety.disclosure import Disclosed
-from bot.safety.screen import CARE_FLOWS, SAFETY_FLOWS, Lexicon, screen
+from bot.safety.screen import CARE_FLOWS, SAFETY_FLOWS, Lexicon, prepare, screen
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,9 @@ class ConversationService:
             command = CommandGiven(name.split("@", 1)[0].lower(), argument.strip()[:64])
             menu = command.name in self.content.patterns.commands and not command.argument
             return command, None if menu or lexicon is None else screen(text, lexicon)
-        verdict = screen(text, lexicon) if lexicon is not None else None
+        # the rules' part of the screen is made once, for both screens (before and with NLU)
+        prepared = prepare(text, lexicon) if lexicon is not None else None
+        verdict = screen(text, lexicon, prepared=prepared) if lexicon is not None else None
         nlu: NluResult | None = None
         degraded = False
         if self.nlu is not None and text.strip():
@@ -151,7 +153,7 @@ class ConversationService:
                 and verdict is not None
                 and verdict.level != "crisis"
             ):
-                verdict = screen(text, lexicon, nlu)
+                verdict = screen(text, lexicon, nlu, prepared=prepared)
         return PupilText(text, nlu, degraded), verdict
 
     async def _process(

@@ -306,17 +306,41 @@ class Lexicon:
         return next((h for h in self.helplines if h.id == line_id), None)
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A text's token variants and the rules' verdict on them: the part of the screen that
+    does not depend on the NLU, made once when a message is screened before and after its
+    parse. Held only while the message is handled."""
+
+    variants: list[Tokens]
+    rules: Verdict
+
+
+def prepare(text: str, lexicon: Lexicon) -> Prepared:
+    """Normalise `text` and run the rules and the concept net on it (see `screen`)."""
+    variants = lexicon.normaliser.variants(text)
+    return Prepared(variants, _rules_verdict(variants, lexicon))
+
+
 def screen(
-    text: str, lexicon: Lexicon, nlu: NluResult | None = None, *, heightened: bool = False
+    text: str,
+    lexicon: Lexicon,
+    nlu: NluResult | None = None,
+    *,
+    heightened: bool = False,
+    prepared: Prepared | None = None,
 ) -> Verdict:
     """Screen one pupil text: `crisis`, `check` (ask gently), `care` or `none`.
 
     `heightened` after a disclosure in this conversation: a check becomes a crisis, lines that
     are only unclear after a disclosure ("het heeft allemaal geen zin meer") get the check, and
-    the model and the NLU raise at lower thresholds.
+    the model and the NLU raise at lower thresholds. `prepared`: `prepare(text, lexicon)` made
+    earlier for this text and lexicon (the same verdict, less work).
     """
-    variants = lexicon.normaliser.variants(text)
-    found = _screen(variants, lexicon, nlu)
+    if prepared is None:
+        prepared = prepare(text, lexicon)
+    variants = prepared.variants
+    found = _screen(variants, lexicon, nlu, prepared.rules)
     if heightened:
         found = _heighten(found, variants, lexicon, nlu)
     if found.level == "none" and lexicon.care:
@@ -354,11 +378,21 @@ def _with_care(found: Verdict, variants: list[Tokens], lexicon: Lexicon) -> Verd
     return found
 
 
-def _screen(variants: list[Tokens], lexicon: Lexicon, nlu: NluResult | None = None) -> Verdict:
+def _rules_verdict(variants: list[Tokens], lexicon: Lexicon) -> Verdict:
     found = SAFE
     for i, tokens in enumerate(variants):
         # the concept net reads the text as typed: glued-word splits are for the precise rules
         found = _stronger(found, _screen_tokens(tokens, lexicon, net=i == 0), lexicon.priority)
+    return found
+
+
+def _screen(
+    variants: list[Tokens],
+    lexicon: Lexicon,
+    nlu: NluResult | None = None,
+    rules: Verdict | None = None,
+) -> Verdict:
+    found = _rules_verdict(variants, lexicon) if rules is None else rules
     if found.level == "crisis" or (nlu is None and lexicon.model is None):
         return found
     if found.level == "none" and any(
