@@ -333,9 +333,10 @@ def screen(
     """Screen one pupil text: `crisis`, `check` (ask gently), `care` or `none`.
 
     `heightened` after a disclosure in this conversation: a check becomes a crisis, lines that
-    are only unclear after a disclosure ("het heeft allemaal geen zin meer") get the check, and
-    the model and the NLU raise at lower thresholds. `prepared`: `prepare(text, lexicon)` made
-    earlier for this text and lexicon (the same verdict, less work).
+    are only unclear after a disclosure ("het heeft allemaal geen zin meer") get the crisis
+    reply, and the model and the NLU raise the check at lower thresholds. `prepared`:
+    `prepare(text, lexicon)` made earlier for this text and lexicon (the same verdict, less
+    work).
     """
     if prepared is None:
         prepared = prepare(text, lexicon)
@@ -359,7 +360,9 @@ def _heighten(
     if any(h.final and h.regex.search(t.text()[0]) for t in variants for h in lexicon.harmless):
         return found
     if any(rx.search(t.text()[0]) for t in variants for rx in rules.ambiguous):
-        return Verdict("check", Category.SUICIDE_SELF_HARM, "heightened:ambiguous")
+        # the pupil already said yes to the check question (or was in crisis): asking it again
+        # would not listen; a line of hopelessness now gets the crisis reply
+        return Verdict("crisis", Category.SUICIDE_SELF_HARM, "heightened:ambiguous")
     if nlu is not None and nlu.score(lexicon.nlu.intent) >= rules.nlu_check_threshold:
         return Verdict("check", lexicon.nlu.category, "heightened:nlu")
     if lexicon.model is not None:

@@ -131,12 +131,10 @@ async def test_yes_at_the_check_during_a_talk_alerts_the_counsellor_of_the_case(
     await pupil.press("Niets, ik vertel het zelf")
     case = await claim(app)
     await age_the_last_alert(app, pupil, minutes=120)
-    handled = await pupil.send(AMBIGUOUS)  # heightened: the bot asks, the counsellor reads
-    assert handled.safety in {"check", "crisis"} and "1813" in pupil.texts
-    if handled.safety == "check":
-        handled = await pupil.send("ja")  # the bot's own safety question takes the answer
-        assert not handled.relayed
-        assert SAFE_NOW in pupil.texts and "1813" in pupil.texts
+    handled = await pupil.send(AMBIGUOUS)  # heightened: the crisis reply, the counsellor reads
+    assert handled.safety == "crisis" and "1813" in pupil.texts and SAFE_NOW in pupil.texts
+    handled = await pupil.send("ja")  # the bot's own safety question takes the answer
+    assert not handled.relayed
     found = await safety_alerts(app)
     assert len(found) == 2 and f"#{case.id}" in found[-1]
     lines = await counsellor_lines(app, case.id)

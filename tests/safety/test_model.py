@@ -137,19 +137,18 @@ def test_too_few_examples_of_a_category_is_a_problem(tmp_path: Path) -> None:
     assert any("'acute_danger'" in p.message for p in problems)
 
 
-def test_the_real_model_loads_fast_and_screens_fast(tmp_path: Path, lexicon: Lexicon) -> None:
-    import time
-
+def test_the_real_model_trains_on_the_examples_and_screens_them(
+    tmp_path: Path, lexicon: Lexicon
+) -> None:
+    # its speed is measured in bench/safety_bench.py, not asserted here
     assert lexicon.model is not None
     examples, _ = read_examples(CONTENT_DIR / "safety_examples.yml")
-    started = time.perf_counter()
-    train_model(examples, lexicon)
-    assert time.perf_counter() - started < 1.0  # about 0.2 s; generous for slow CI machines
-    words = [lexicon.normaliser.words(e.text) for e in examples[:300]]
-    started = time.perf_counter()
-    for w in words:
-        lexicon.model.model.predict(w)
-    assert (time.perf_counter() - started) / len(words) < 0.001
+    trained = train_model(examples, lexicon)
+    crisis = [e for e in examples if e.label == "crisis"][:100]
+    assert crisis
+    hits = sum(trained.predict(lexicon.normaliser.words(e.text)).category is not None
+               for e in crisis)
+    assert hits >= len(crisis) * 0.8, hits  # it learned its own examples
 
 
 # Leave-one-set-out figures achieved when the model was added (safety report --cv):
