@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checkins.actions import (
@@ -146,11 +146,6 @@ class Checkins:
         if planned:
             log.info("pupil %s stopped %d check-in(s)", pupil_id, len(planned))
         return len(planned)
-
-    async def erase(self, session: AsyncSession, pupil_id: str) -> None:
-        """Delete everything about the pupil's check-ins (/vergeet, retention)."""
-        await self.stop(session, pupil_id)
-        await session.execute(delete(Checkin).where(Checkin.pupil_id == pupil_id))
 
     async def answered(
         self, session: AsyncSession, pupil_id: str, network: str | None, how: str

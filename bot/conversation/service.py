@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,7 @@ from bot.checkins.service import Checkins
 from bot.conversation.guard import FloodGuard, retry_transient
 from bot.conversation.tally import is_new_conversation, record_turn
 from bot.delivery.outbox import NORMAL, enqueue_many
+from bot.delivery.retention import delete_pupil_records
 from bot.flows import engine
 from bot.flows.actions import ForgetPupil, Message, RequestHandoff
 from bot.flows.events import ButtonPressed, CommandGiven, Event, FlowTriggered, PupilText
@@ -31,8 +32,6 @@ from bot.infra.sql import (
     Pupil,
     Store,
     TranscriptLine,
-    WebMessage,
-    WebSession,
     utcnow,
 )
 from bot.safety.disclosure import Disclosed
@@ -382,12 +381,8 @@ class ConversationService:
     async def _erase(self, session: AsyncSession, pupil_id: str) -> None:
         await self.handoff.erase(session, pupil_id)
         if self.checkins is not None:
-            await self.checkins.erase(session, pupil_id)
-        await session.execute(delete(TranscriptLine).where(TranscriptLine.pupil_id == pupil_id))
-        await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.pupil_id == pupil_id))
-        # the web chat's session and its copy of the conversation
-        await session.execute(delete(WebMessage).where(WebMessage.pupil_id == pupil_id))
-        await session.execute(delete(WebSession).where(WebSession.pupil_id == pupil_id))
+            await self.checkins.stop(session, pupil_id)  # cancels their outbox entries
+        await delete_pupil_records(session, pupil_id)
         log.info("pupil %s erased their data", pupil_id)
 
     async def address_of(self, session: AsyncSession, pupil_id: str) -> str | None:

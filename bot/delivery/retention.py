@@ -155,20 +155,31 @@ async def _delete_pupil(
     else:
         await session.execute(delete(OutboxEntry).where(OutboxEntry.pupil_id == pupil_id))
         await session.execute(delete(Case).where(Case.pupil_id == pupil_id))
-    report.transcript_lines += await _count(
-        session, delete(TranscriptLine).where(TranscriptLine.pupil_id == pupil_id)
-    )
-    report.processed_updates += await _count(
-        session, delete(ProcessedUpdate).where(ProcessedUpdate.pupil_id == pupil_id)
-    )
-    report.web_messages += await _count(
-        session, delete(WebMessage).where(WebMessage.pupil_id == pupil_id)
-    )
-    await session.execute(delete(WebSession).where(WebSession.pupil_id == pupil_id))
-    # the check-ins the pupil asked for go with the pupil (their outbox entries went above)
-    await session.execute(delete(Checkin).where(Checkin.pupil_id == pupil_id))
+    lines, updates, web_lines = await delete_pupil_records(session, pupil_id)
+    report.transcript_lines += lines
+    report.processed_updates += updates
+    report.web_messages += web_lines
     await session.delete(pupil)
     report.pupils += 1
+
+
+async def delete_pupil_records(session: AsyncSession, pupil_id: str) -> tuple[int, int, int]:
+    """Delete the pupil's own rows besides cases and outbox (/vergeet and the purge).
+
+    The transcript, processed updates, the web chat's log and session, and the check-ins (their
+    outbox entries are the caller's). Returns the transcript lines, processed updates and web
+    log lines deleted.
+    """
+    lines = await _count(
+        session, delete(TranscriptLine).where(TranscriptLine.pupil_id == pupil_id)
+    )
+    updates = await _count(
+        session, delete(ProcessedUpdate).where(ProcessedUpdate.pupil_id == pupil_id)
+    )
+    web_lines = await _count(session, delete(WebMessage).where(WebMessage.pupil_id == pupil_id))
+    await session.execute(delete(WebSession).where(WebSession.pupil_id == pupil_id))
+    await session.execute(delete(Checkin).where(Checkin.pupil_id == pupil_id))
+    return lines, updates, web_lines
 
 
 async def _count(session: AsyncSession, statement: object) -> int:
