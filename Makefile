@@ -121,9 +121,10 @@ audit: $(STAMP)
 	@$(BIN)/python scripts/audit_dependencies.py
 
 # The Telegram path with Rasa in the loop and the rate limiter as shipped: p50/p99 of the first
-# and last reply, messages per turn, CPU per message, RSS (README, "Speed").
+# and last reply, messages per turn, CPU per message, RSS (README, "Speed"); then the same load on
+# a plain Rasa Core assistant (bench/rasa_peer/, trained once, about 30 s) and the issue's targets.
 bench: setup
-	@$(BIN)/python -m bench.telegram_bench --rasa --seconds 20
+	@$(BIN)/python -m bench.telegram_bench --rasa --peer --seconds 20
 
 # Every benchmark: the above, NLU parse latency, safety screen, start-up, stored pupils.
 bench-all: bench
