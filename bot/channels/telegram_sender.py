@@ -139,7 +139,8 @@ class TelegramSender:
         self._progress.pop(key, None)
         return {"message_id": message.message_id if message else None, "chat_id": chat_id}
 
-    def joined(self, payloads: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    async def joined(self, destination: str, payloads: list[Mapping[str, Any]]
+                     ) -> Mapping[str, Any] | None:
         """Several queued plain messages as one (paragraphs), or None when they stay apart.
 
         Only with `join` on, only plain messages (text and buttons, nothing else), buttons only

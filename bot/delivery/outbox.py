@@ -46,7 +46,9 @@ class Sender(Protocol):
 class Joining(Protocol):
     """A Sender that can deliver several queued payloads of one destination as one message."""
 
-    def joined(self, payloads: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    async def joined(
+        self, destination: str, payloads: list[Mapping[str, Any]]
+    ) -> Mapping[str, Any] | None:
         """The one payload that delivers all of `payloads`, or None when they must stay apart."""
         ...
 
@@ -235,7 +237,7 @@ class Dispatcher:
         sent = 0
         index = 0
         while index < len(batch):
-            run = self._run(batch, index)
+            run = await self._run(batch, index)
             if not await self._deliver(run):
                 await self._release(batch[index + len(run) :])
                 break
@@ -243,7 +245,7 @@ class Dispatcher:
             index += len(run)
         return sent
 
-    def _run(self, batch: list[OutboxEntry], start: int) -> list[OutboxEntry]:
+    async def _run(self, batch: list[OutboxEntry], start: int) -> list[OutboxEntry]:
         """The longest run of entries from `start` that the sender joins (at least one)."""
         sender = self.senders.get(batch[start].destination.split(":", 1)[0])
         joined = getattr(sender, "joined", None)
@@ -253,7 +255,7 @@ class Dispatcher:
         payloads = [self.cipher.open(batch[start].payload)]
         for entry in batch[start + 1 :]:
             payload = self.cipher.open(entry.payload)
-            if joined([*payloads, payload]) is None:
+            if await joined(entry.destination, [*payloads, payload]) is None:
                 break
             run.append(entry)
             payloads.append(payload)
@@ -282,7 +284,8 @@ class Dispatcher:
             if sender is None:
                 raise RetryLater(f"no sender for '{kind}'", 30.0)
             payloads = [self.cipher.open(entry.payload) for entry in run]
-            payload = payloads[0] if len(run) == 1 else _joined(sender, payloads)
+            payload = (payloads[0] if len(run) == 1
+                       else await _joined(sender, first.destination, payloads))
             result = await sender.send(first.destination, payload)
         except RetryLater as exc:
             outcomes = {}
@@ -330,9 +333,11 @@ class Dispatcher:
         return 1 if delivered else 0
 
 
-def _joined(sender: Sender, payloads: list[Mapping[str, Any]]) -> Mapping[str, Any]:
+async def _joined(sender: Sender, destination: str, payloads: list[Mapping[str, Any]]
+                  ) -> Mapping[str, Any]:
     joined = getattr(sender, "joined", None)
-    payload: Mapping[str, Any] | None = joined(payloads) if joined is not None else None
+    payload: Mapping[str, Any] | None = (
+        await joined(destination, payloads) if joined is not None else None)
     if payload is None:  # the run was built with the same test: cannot happen
         raise DeliveryRejected("payloads could not be joined")
     return payload

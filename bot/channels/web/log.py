@@ -147,6 +147,22 @@ class WebSender:
                                                    "buttons": payload.get("buttons") or []})
         return {}
 
+    async def joined(self, destination: str, payloads: list[Mapping[str, Any]]
+                     ) -> Mapping[str, Any] | None:
+        """Another channel's pupil: that sender's joining (Telegram joins a turn's bubbles).
+
+        A web pupil's bubbles stay apart: the page shows each as it comes, with no rate limit.
+        """
+        kind, _, pupil_id = destination.partition(":")
+        joined = getattr(self.other, "joined", None)
+        if kind != "pupil" or not pupil_id or joined is None:
+            return None
+        channel = await self._channel_of(pupil_id)
+        if channel is None or channel == CHANNEL:
+            return None
+        result: Mapping[str, Any] | None = await joined(destination, payloads)
+        return result
+
     async def _channel_of(self, pupil_id: str) -> str | None:
         channel = self._channels.get(pupil_id)
         if channel is None:
