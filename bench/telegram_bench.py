@@ -53,12 +53,12 @@ TARGET_PEER_RATIO = 1.3  # issue 18: first reply p99 within 1.3x the plain Rasa 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the figures."""
     args = _parser().parse_args(argv)
-    with_peer = args.peer if args.peer is not None else bool(args.rasa or _external_rasa())
-    peer = PeerProject.locate() if with_peer else None
+    with_rasa = bool(args.rasa or _external_rasa())
+    peer = PeerProject.locate() if (with_rasa if args.peer is None else args.peer) else None
     peer_model = peer.train() if peer else None  # before measuring: training takes both cores
     first, load = _bench_bot(args)
     peer_run = _bench_peer(args, peer, peer_model) if peer and peer_model else None
-    _summary(first, load, peer_run)
+    _summary(first, load, with_rasa, peer_run)
     return 0
 
 
@@ -237,10 +237,12 @@ def _bench_peer(args: argparse.Namespace, peer: PeerProject, model: Path) -> Pee
     return run
 
 
-def _summary(first: list[float], load: float, peer: PeerRun | None) -> None:
+def _summary(first: list[float], load: float, with_rasa: bool, peer: PeerRun | None) -> None:
     """The targets of issue 18, met or not."""
     p99 = _pct(first, 0.99)
     print(f"summary (issue 18), machine load {load:.1f} during the bot's run:")
+    if not with_rasa:
+        print("  (the targets hold with Rasa in the loop: run with --rasa, as make bench does)")
     met = "met" if p99 <= TARGET_P99_MS else "NOT met"
     print(f"  bot first reply p99 {p99:.1f} ms <= {TARGET_P99_MS:g} ms: {met}")
     if peer is None:
