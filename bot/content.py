@@ -6,9 +6,13 @@ to their data, and runs the cross-reference checks with the flows each capabilit
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -17,7 +21,7 @@ from bot.catalog import catalog, checks, places
 from bot.catalog.answers_load import load_answers
 from bot.checkins import actions as checkin_actions
 from bot.dialogues.spec import load_dialogues
-from bot.flows import checker
+from bot.flows import cachefiles, checker, plainjson
 from bot.flows.actions import ENGINE_BUILTINS, Builtin
 from bot.flows.listening_load import load_listening
 from bot.flows.loader import load_flows, load_patterns, load_slots, load_texts, relative
@@ -48,10 +52,17 @@ def load_content(
 ) -> tuple[Content | None, list[Problem]]:
     """Load and check everything in `content/`; the Content is None when there are errors.
 
-    `cache_dir`: where what is derived from content may be kept across processes (the safety
-    screen's learned model); without it, it is kept for this process only.
+    `cache_dir`: where what is derived from content may be kept across processes (the compiled
+    safety lexicon and its learned model, the record of checked content); without it, it is
+    kept for this process only.
+
+    Checks that only read the files (the flows' JSON Schema, texts cut by a comment, flows
+    without a dialogue test) run once per version of the content and the code: their findings
+    are kept under a hash of both (`checked_key`) and given again for the same files.
     """
-    flows, problems = load_flows(content_dir)
+    key = checked_key(content_dir)
+    known = _checked(key, cache_dir)
+    flows, problems = load_flows(content_dir, validated=known is not None)
     slots, found = load_slots(content_dir)
     problems += found
     patterns, found = load_patterns(content_dir)
@@ -91,20 +102,100 @@ def load_content(
         # Cross-references over files that could not be read would only add follow-on
         # errors ("flow does not exist" for every flow of a file with a tab in it).
         return None, problems
-    problems += texts_cut_by_comments(content_dir)
+    findings = known if known is not None else Checked(
+        texts_cut_by_comments(content_dir), flows_without_dialogue(content, content_dir)
+    )
+    problems += findings.cut_by_comments
     problems += checker.cross_references(
         content,
         started_by_code=(*HANDOFF_FLOWS, *checkin_actions.CHECKIN_FLOWS),
         required=(*SAFETY_FLOWS, *CARE_FLOWS),
     )
     problems += checks.check(the_catalog, gazetteer, slots, content_dir)
-    problems += flows_without_dialogue(content, content_dir)
+    problems += findings.without_dialogue
     if any(p.severity == "error" for p in problems):
         return None, problems
+    if known is None:
+        _remember_checked(key, findings, cache_dir)
     return content, problems
 
 
-def texts_cut_by_comments(content_dir: Path) -> list[Problem]:
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The findings of the checks that only read content files (warnings: content with errors
+    is never recorded), for one version of the content and the code."""
+
+    cut_by_comments: tuple[Problem, ...] = ()
+    without_dialogue: tuple[Problem, ...] = ()
+
+
+CHECKED_PREFIX = "content-checked-"
+CHECKED_FORMAT = 1
+_KEEP_CHECKED = 4
+_checked_memory: dict[str, Checked] = {}
+
+
+def checked_key(content_dir: Path) -> str | None:
+    """A hash of every file in `content_dir`, the code and the libraries that read them; None
+    when a file cannot be read (the loaders then report it)."""
+    digest = hashlib.sha256(f"format {CHECKED_FORMAT}\n{content_dir.name}\n".encode())
+    digest.update(cachefiles.code_digest())
+    digest.update(_libraries().encode())
+    try:
+        for path in sorted(p for p in content_dir.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(content_dir).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+@cache
+def _libraries() -> str:
+    loader = "C" if hasattr(yaml, "CSafeLoader") else "py"
+    return f"pyyaml {yaml.__version__} {loader}, jsonschema {metadata.version('jsonschema')}\n"
+
+
+def _checked(key: str | None, cache_dir: Path | None) -> Checked | None:
+    """The findings recorded for this version of the content, in this process or on disk."""
+    if key is None:
+        return None
+    found = _checked_memory.get(key)
+    if found is None and cache_dir is not None:
+        data = cachefiles.read(cache_dir, CHECKED_PREFIX, key)
+        found = None if data is None else _decoded_checked(data)
+        if found is not None:
+            _remember_checked(key, found, None)
+    return found
+
+
+def _decoded_checked(data: Mapping[str, Any]) -> Checked | None:
+    if data.get("format") != CHECKED_FORMAT:
+        return None
+    try:
+        found = plainjson.from_plain(Checked, data["checked"])
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    return found if isinstance(found, Checked) else None
+
+
+def _remember_checked(key: str | None, found: Checked, cache_dir: Path | None) -> None:
+    if key is None:
+        return
+    if len(_checked_memory) >= _KEEP_CHECKED:
+        _checked_memory.pop(next(iter(_checked_memory)))
+    _checked_memory[key] = found
+    if cache_dir is not None:
+        data = {"format": CHECKED_FORMAT, "checked": plainjson.to_plain(found)}
+        cachefiles.write(cache_dir, CHECKED_PREFIX, key, data)
+
+
+def forget_checked() -> None:
+    """Forget the content checked in this process (tests)."""
+    _checked_memory.clear()
+
+
+def texts_cut_by_comments(content_dir: Path) -> tuple[Problem, ...]:
     """Unquoted texts that YAML cut at ' #' (the rest became a comment), in every content file."""
     problems: list[Problem] = []
     for path in sorted(content_dir.rglob("*.yml")):
@@ -113,10 +204,10 @@ def texts_cut_by_comments(content_dir: Path) -> list[Problem]:
             problems += cut_by_comment(text, relative(path, content_dir))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue  # reported by the loader of that file
-    return problems
+    return tuple(problems)
 
 
-def flows_without_dialogue(content: Content, content_dir: Path) -> list[Problem]:
+def flows_without_dialogue(content: Content, content_dir: Path) -> tuple[Problem, ...]:
     """A warning for each flow that no dialogue test in content/tests/ starts in or checks."""
     paths = sorted((content_dir / "tests").glob("*.yml"))
     dialogues, _ = load_dialogues(paths, content_dir.parent)
@@ -124,7 +215,7 @@ def flows_without_dialogue(content: Content, content_dir: Path) -> list[Problem]
     for dialogue in dialogues:
         places_ = [dialogue.start, *(turn.expect.at for turn in dialogue.turns)]
         visited |= {place.split(".")[0] for place in places_ if place}
-    return [
+    return tuple(
         Problem(
             flow.file,
             flow.line,
@@ -136,4 +227,4 @@ def flows_without_dialogue(content: Content, content_dir: Path) -> list[Problem]
         )
         for flow in content.flows.values()
         if flow.id not in visited
-    ]
+    )

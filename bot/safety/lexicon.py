@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.flows.problems import Problem
 from bot.flows.yamlio import YamlDoc, load_yaml
-from bot.safety import model_cache
+from bot.safety import lexicon_cache, model_cache
 from bot.safety.model import Example, SafetyModel, train
 from bot.safety.patterns import PatternCompiler, PatternError
 from bot.safety.screen import (
@@ -104,13 +104,33 @@ class LabelledExample:
     set_name: str
 
 
+@dataclass(frozen=True, slots=True)
+class ModelSettings:
+    """The `model:` section: the examples the learned signal is trained on, its thresholds."""
+
+    examples: str
+    nlu_examples: bool
+    check_threshold: float
+    crisis_threshold: float
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """What safety.yml compiles to: the lexicon without its learned model, and the settings
+    to train or find that model. Kept across loads by bot/safety/lexicon_cache.py."""
+
+    lexicon: Lexicon
+    model: ModelSettings | None = None
+
+
 def load(
     content_dir: Path, *, cache_dir: Path | None = None, nlu_examples: Path = NLU_EXAMPLES
 ) -> tuple[Lexicon | None, list[Problem]]:
     """Load and compile the safety lexicon; None when it has errors.
 
-    The learned model is trained once per process and set of examples, and kept in `cache_dir`
-    (e.g. the data folder's cache) across processes when given (bot/safety/model_cache.py).
+    The compiled lexicon and the learned model are made once per process and source, and kept
+    in `cache_dir` (e.g. the data folder's cache) across processes when given
+    (bot/safety/lexicon_cache.py, bot/safety/model_cache.py).
     `nlu_examples`: the generated NLU messages `model: nlu_examples: true` adds.
     """
     path = content_dir / "safety.yml"
@@ -123,21 +143,40 @@ def load(
                 "restore content/safety.yml from git",
             )
         ]
+    key = lexicon_cache.key_of(path)
+    compiled = lexicon_cache.lookup(key, cache_dir, Compiled)
+    problems: list[Problem] = []
+    if compiled is None:
+        compiled, problems = _compile(path)
+        if compiled is None:
+            return None, problems
+        if not problems:
+            lexicon_cache.store(key, compiled, cache_dir)
+    lexicon = compiled.lexicon
+    if compiled.model is not None:
+        lexicon, found = _with_model(
+            lexicon, compiled.model, content_dir, cache_dir, nlu_examples, checked=not problems
+        )
+        problems += found
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return lexicon, problems
+
+
+def _compile(path: Path) -> tuple[Compiled | None, list[Problem]]:
+    """Read and compile safety.yml; the model settings are read when the rest has no problems."""
     doc, problems = load_yaml(path, FILE)
     if doc is None:
         return None, problems
     reader = _Reader(doc)
     lexicon = _lexicon(reader, reader.mapping(doc.data, ()))
     problems += reader.problems
-    settings = reader.mapping(doc.data, ()).get("model") if isinstance(doc.data, Mapping) else None
-    if lexicon is not None and settings is not None and not problems:
-        lexicon, model_problems = _with_model(
-            lexicon, reader, settings, content_dir, cache_dir, nlu_examples
-        )
-        problems += model_problems
-    if any(p.severity == "error" for p in problems):
-        return None, problems
-    return lexicon, problems
+    raw = reader.mapping(doc.data, ()).get("model") if isinstance(doc.data, Mapping) else None
+    settings = None
+    if raw is not None and not problems:
+        settings = _model_settings(reader, raw)
+        problems += reader.problems
+    return Compiled(lexicon, settings), problems
 
 
 def _lexicon(r: _Reader, data: Mapping[str, Any]) -> Lexicon:
@@ -262,15 +301,8 @@ def _heightened(r: _Reader, compiler: PatternCompiler, data: Mapping[str, Any]) 
     )
 
 
-def _with_model(
-    lexicon: Lexicon,
-    r: _Reader,
-    settings: Any,
-    content_dir: Path,
-    cache_dir: Path | None,
-    nlu_examples: Path,
-) -> tuple[Lexicon, list[Problem]]:
-    """Train the learned second signal on the examples file named in `model:`."""
+def _model_settings(r: _Reader, settings: Any) -> ModelSettings | None:
+    """The `model:` section; None when it names no usable examples file (a problem says why)."""
     data = r.mapping(settings, ("model",))
     for key in data:
         if key not in ("examples", "nlu_examples", "check_threshold", "crisis_threshold", "note"):
@@ -297,7 +329,7 @@ def _with_model(
         r.problem(
             ("model", "examples"), "'examples' must be a file name in content/ ending in .yml"
         )
-        return lexicon, list(r.problems)
+        return None
     with_nlu = data.get("nlu_examples", False)
     if not isinstance(with_nlu, bool):
         r.problem(
@@ -305,23 +337,40 @@ def _with_model(
             "'nlu_examples' must be true or false",
             f"true: also learn from the NLU training data ({NLU_EXAMPLES_DISPLAY}, generated)",
         )
-        return lexicon, list(r.problems)
-    problems = list(r.problems)
-    nlu_file = nlu_examples if with_nlu else None
-    files = [content_dir / name] + ([nlu_file] if nlu_file is not None else [])
+        return None
+    return ModelSettings(
+        name, with_nlu, thresholds["check_threshold"], thresholds["crisis_threshold"]
+    )
+
+
+def _with_model(
+    lexicon: Lexicon,
+    settings: ModelSettings,
+    content_dir: Path,
+    cache_dir: Path | None,
+    nlu_examples: Path,
+    *,
+    checked: bool,
+) -> tuple[Lexicon, list[Problem]]:
+    """Train the learned second signal on the examples file named in `model:`.
+
+    `checked`: safety.yml has no problems (else the examples are only read for their problems).
+    """
+    nlu_file = nlu_examples if settings.nlu_examples else None
+    files = [content_dir / settings.examples] + ([nlu_file] if nlu_file is not None else [])
     cache_key = model_cache.key_of(files, lexicon.normaliser)
     model = None
-    if cache_key is not None and not any(p.severity == "error" for p in problems):
+    if cache_key is not None and checked:
         model = model_cache.lookup(cache_key, cache_dir)
+    problems: list[Problem] = []
     if model is None:
-        examples, found = _read_training(content_dir, name, nlu_file)
-        problems += found
-        if any(p.severity == "error" for p in problems):
+        examples, problems = _read_training(content_dir, settings.examples, nlu_file)
+        if not checked or any(p.severity == "error" for p in problems):
             return lexicon, problems
         model = train_model(examples, lexicon)
         if cache_key is not None:
             model_cache.store(cache_key, model, cache_dir)
-    signal = ModelSignal(model, thresholds["check_threshold"], thresholds["crisis_threshold"])
+    signal = ModelSignal(model, settings.check_threshold, settings.crisis_threshold)
     return replace(lexicon, model=signal), problems
 
 

@@ -7,22 +7,20 @@ files' bytes, so a hit needs no parsing): a change to any of them is a new key, 
 is never used for other examples. Only a model trained from files without errors is stored.
 The file is JSON (no code is ever loaded from disk) and records its key; a file that cannot be
 read, or whose key or format does not match, is ignored and the model is trained again. Writing
-is best effort: a read-only or full disk only costs the training time.
+is best effort: a read-only or full disk only costs the training time (bot/flows/cachefiles.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.flows import cachefiles
 from bot.safety import model as model_module
 from bot.safety import text as text_module
 from bot.safety.model import SafetyModel
@@ -76,7 +74,7 @@ def lookup(key: str, cache_dir: Path | None) -> SafetyModel | None:
     """The model stored under `key`: in this process, else in `cache_dir`; None when neither."""
     found = _memory.get(key)
     if found is None and cache_dir is not None:
-        found = _read(cache_dir / f"{PREFIX}{key}.json", key)
+        found = _read(cache_dir, key)
         if found is not None:
             _remember(key, found)
     return found
@@ -86,7 +84,7 @@ def store(key: str, model: SafetyModel, cache_dir: Path | None) -> None:
     """Keep a freshly trained model in this process and in `cache_dir`."""
     _remember(key, model)
     if cache_dir is not None:
-        _write(cache_dir, key, model)
+        cachefiles.write(cache_dir, PREFIX, key, to_json(model, key))
 
 
 def _remember(key: str, model: SafetyModel) -> None:
@@ -135,35 +133,15 @@ def from_json(data: Mapping[str, Any]) -> SafetyModel:
     )
 
 
-def _read(path: Path, key: str) -> SafetyModel | None:
+def _read(cache_dir: Path, key: str) -> SafetyModel | None:
+    data = cachefiles.read(cache_dir, PREFIX, key)
+    if data is None or data.get("format") != FORMAT:
+        return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key:
-            return None
         return from_json(data)
-    except FileNotFoundError:
+    except (ValueError, KeyError, TypeError) as error:
+        log.warning("safety model cache %s ignored: %s", key[:12], type(error).__name__)
         return None
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        log.warning("safety model cache %s ignored: %s", path.name, type(error).__name__)
-        return None
-
-
-def _write(cache_dir: Path, key: str, model: SafetyModel) -> None:
-    """Write atomically (a temporary file renamed), and remove models of older keys."""
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".safety-model-")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(to_json(model, key), out)
-            os.replace(temporary, cache_dir / f"{PREFIX}{key}.json")
-        finally:
-            Path(temporary).unlink(missing_ok=True)
-        for old in cache_dir.glob(f"{PREFIX}*.json"):
-            if old.name != f"{PREFIX}{key}.json":
-                old.unlink(missing_ok=True)
-    except OSError as error:
-        log.warning("safety model cache not written: %s", type(error).__name__)
 
 
 __all__ = ["forget", "from_json", "key_of", "lookup", "store", "to_json"]

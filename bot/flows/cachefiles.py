@@ -1,0 +1,75 @@
+"""Files derived from content, kept in a cache folder between processes: keys and safe writes.
+
+A derived file is stored under a key that hashes everything it is derived from: its source files
+and the code that derives it (`code_digest`, every module of the `bot` package, so any change to
+the code is a new key). The file records its key; one whose key or format does not match is
+ignored. Files are JSON: no Python code is ever loaded from the cache. Writing is atomic (a
+temporary file renamed) and best effort: a read-only or full disk only costs the work again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+@cache
+def code_digest() -> bytes:
+    """A hash of the interpreter and of every module of the `bot` package, once per process."""
+    digest = hashlib.sha256(f"{sys.version}\n{sys.implementation.cache_tag}\n".encode())
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.digest()
+
+
+def path_of(cache_dir: Path, prefix: str, key: str) -> Path:
+    """Where the data of `key` (with `prefix`) is stored."""
+    return cache_dir / f"{prefix}{key}.json"
+
+
+def read(cache_dir: Path, prefix: str, key: str) -> dict[str, Any] | None:
+    """The data stored under `key` (with `prefix`) in `cache_dir`, or None."""
+    path = path_of(cache_dir, prefix, key)
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        log.warning("cache file %s ignored: %s", path.name, type(error).__name__)
+        return None
+    if not isinstance(data, dict) or data.get("key") != key:
+        return None
+    return data
+
+
+def write(cache_dir: Path, prefix: str, key: str, data: dict[str, Any]) -> None:
+    """Store `data` under `key`, and remove the files of other keys with the same prefix."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=f".{prefix}")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump({**data, "key": key}, out)
+            os.replace(temporary, path_of(cache_dir, prefix, key))
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+        for old in cache_dir.glob(f"{prefix}*.json"):
+            if old.name != path_of(cache_dir, prefix, key).name:
+                old.unlink(missing_ok=True)
+    except OSError as error:
+        log.warning("cache file %s not written: %s", prefix, type(error).__name__)
+
+
+__all__ = ["code_digest", "path_of", "read", "write"]
