@@ -7,9 +7,9 @@ to their data, and runs the cross-reference checks with the flows each capabilit
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,14 @@ from bot.dialogues.spec import load_dialogues
 from bot.flows import cachefiles, checker, plainjson
 from bot.flows.actions import ENGINE_BUILTINS, Builtin
 from bot.flows.listening_load import load_listening
-from bot.flows.loader import load_flows, load_patterns, load_slots, load_texts, relative
+from bot.flows.loader import (
+    load_flows,
+    load_patterns,
+    load_slots,
+    load_texts,
+    relative,
+    schemas_passed,
+)
 from bot.flows.model import Content
 from bot.flows.problems import Problem
 from bot.flows.yamlio import cut_by_comment
@@ -56,48 +63,14 @@ def load_content(
     safety lexicon and its learned model, the record of checked content); without it, it is
     kept for this process only.
 
-    Checks that only read the files (the flows' JSON Schema, texts cut by a comment, flows
-    without a dialogue test) run once per version of the content and the code: their findings
-    are kept under a hash of both (`checked_key`) and given again for the same files.
+    Checks that only read the files (the JSON Schemas, texts cut by a comment, flows without a
+    dialogue test) run once per version of the content and the code: their findings are kept
+    under a hash of both (`checked_key`) and given again for the same files.
     """
     key = checked_key(content_dir)
     known = _checked(key, cache_dir)
-    flows, problems = load_flows(content_dir, validated=known is not None)
-    slots, found = load_slots(content_dir)
-    problems += found
-    patterns, found = load_patterns(content_dir)
-    problems += found
-    texts, found = load_texts(content_dir)
-    problems += found
-    the_catalog, found = catalog.load(content_dir)
-    problems += found
-    lexicon_, found = lexicon.load(content_dir, cache_dir=cache_dir)
-    problems += found
-    gazetteer, found = places.load_gazetteer(content_dir)
-    problems += found
-    texts_for_counsellors, found = counsellor.load(content_dir)
-    problems += found
-    texts_for_the_desk, found = desk_texts.load(content_dir)
-    problems += found
-    if texts_for_counsellors is not None and texts_for_the_desk is not None:
-        texts_for_counsellors = replace(texts_for_counsellors, desk=texts_for_the_desk)
-    listening, found = load_listening(content_dir)
-    problems += found
-    question_bank, found = load_answers(content_dir)
-    problems += found
-    content = Content(
-        flows,
-        slots,
-        patterns,
-        texts,
-        catalog=the_catalog,
-        safety=lexicon_,
-        places=gazetteer,
-        counsellor=texts_for_counsellors,
-        actions=all_actions(),
-        listening=listening,
-        questions=question_bank,
-    )
+    with schemas_passed(known is not None):
+        content, problems, catalog_checks = _loaded(content_dir, cache_dir)
     if any(p.severity == "error" and p.stage != "content" for p in problems):
         # Cross-references over files that could not be read would only add follow-on
         # errors ("flow does not exist" for every flow of a file with a tab in it).
@@ -111,7 +84,7 @@ def load_content(
         started_by_code=(*HANDOFF_FLOWS, *checkin_actions.CHECKIN_FLOWS),
         required=(*SAFETY_FLOWS, *CARE_FLOWS),
     )
-    problems += checks.check(the_catalog, gazetteer, slots, content_dir)
+    problems += catalog_checks()
     problems += findings.without_dialogue
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -193,6 +166,50 @@ def _remember_checked(key: str | None, found: Checked, cache_dir: Path | None) -
 def forget_checked() -> None:
     """Forget the content checked in this process (tests)."""
     _checked_memory.clear()
+
+
+def _loaded(
+    content_dir: Path, cache_dir: Path | None
+) -> tuple[Content, list[Problem], Callable[[], list[Problem]]]:
+    """Every capability's content files, read; the problems each loader found; and the checks
+    of the catalog against the places and slots, for after the cross-references."""
+    flows, problems = load_flows(content_dir)
+    slots, found = load_slots(content_dir)
+    problems += found
+    patterns, found = load_patterns(content_dir)
+    problems += found
+    texts, found = load_texts(content_dir)
+    problems += found
+    the_catalog, found = catalog.load(content_dir)
+    problems += found
+    lexicon_, found = lexicon.load(content_dir, cache_dir=cache_dir)
+    problems += found
+    gazetteer, found = places.load_gazetteer(content_dir)
+    problems += found
+    texts_for_counsellors, found = counsellor.load(content_dir)
+    problems += found
+    texts_for_the_desk, found = desk_texts.load(content_dir)
+    problems += found
+    if texts_for_counsellors is not None and texts_for_the_desk is not None:
+        texts_for_counsellors = replace(texts_for_counsellors, desk=texts_for_the_desk)
+    listening, found = load_listening(content_dir)
+    problems += found
+    question_bank, found = load_answers(content_dir)
+    problems += found
+    content = Content(
+        flows,
+        slots,
+        patterns,
+        texts,
+        catalog=the_catalog,
+        safety=lexicon_,
+        places=gazetteer,
+        counsellor=texts_for_counsellors,
+        actions=all_actions(),
+        listening=listening,
+        questions=question_bank,
+    )
+    return content, problems, partial(checks.check, the_catalog, gazetteer, slots, content_dir)
 
 
 def texts_cut_by_comments(content_dir: Path) -> tuple[Problem, ...]:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from bot.flows.conditions import ConditionSyntaxError, parse_condition
 from bot.flows.model import (
@@ -29,6 +29,9 @@ from bot.flows.model import (
 from bot.flows.problems import Problem
 from bot.flows.text import placeholders
 from bot.flows.yamlio import YamlDoc, load_yaml
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SAY_AND_ASK = "a step has both 'say' and 'ask'; the bot would send only one of them"
 SAY_AND_ASK_HINT = (
@@ -55,8 +58,27 @@ _STEP_KEYS = {
 }
 
 
+# True while bot/content.py loads content whose files all passed their JSON Schemas before,
+# with the same code (its record of checked content): there is nothing for a schema to find.
+_schemas_passed: ContextVar[bool] = ContextVar("schemas_passed", default=False)
+
+
+@contextmanager
+def schemas_passed(passed: bool) -> Iterator[None]:
+    """Within the block, `schema_problems` finds nothing when `passed` (see `_schemas_passed`)."""
+    token = _schemas_passed.set(passed)
+    try:
+        yield
+    finally:
+        _schemas_passed.reset(token)
+
+
 @cache
 def _validator(schema_path: Path) -> Draft202012Validator:
+    # imported on first use: a start with checked content never validates, and jsonschema
+    # costs about 8 MiB of resident memory and 30 ms to import
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(json.loads(schema_path.read_text(encoding="utf-8")))
 
 
@@ -70,6 +92,8 @@ def relative(path: Path, root: Path) -> str:
 
 def schema_problems(doc: YamlDoc, schema: Path, display: str) -> list[Problem]:
     """Validate a YAML document against a JSON Schema; every error becomes a Problem."""
+    if _schemas_passed.get():
+        return []
     problems = []
     for error in sorted(
         _validator(schema).iter_errors(doc.data), key=lambda e: list(map(str, e.path))
@@ -286,18 +310,12 @@ def load_patterns(content_dir: Path) -> tuple[Patterns, list[Problem]]:
     ), []
 
 
-def load_flows(
-    content_dir: Path, *, validated: bool = False
-) -> tuple[dict[str, FlowSpec], list[Problem]]:
-    """Load every file in `flows/`.
-
-    `validated`: these very files passed their JSON Schema before (bot/content.py keeps a
-    record of checked content), so the schema is not checked again.
-    """
+def load_flows(content_dir: Path) -> tuple[dict[str, FlowSpec], list[Problem]]:
+    """Load every file in `flows/`."""
     flows: dict[str, FlowSpec] = {}
     problems: list[Problem] = []
     for path in sorted((content_dir / "flows").glob("*.yml")):
-        doc, found = load_checked(content_dir, path, "flows.schema.json", validated=validated)
+        doc, found = load_checked(content_dir, path, "flows.schema.json")
         problems += found
         if doc is None or found:
             continue
@@ -425,18 +443,15 @@ def _branches(
 
 
 def load_checked(
-    content_dir: Path, path: Path, schema: str, *, validated: bool = False
+    content_dir: Path, path: Path, schema: str
 ) -> tuple[YamlDoc | None, list[Problem]]:
-    """Load one content file: YAML syntax, then its JSON Schema (`schema` in content/schema).
-
-    `validated`: the file is known to pass its schema (see `load_flows`).
-    """
+    """Load one content file: YAML syntax, then its JSON Schema (`schema` in content/schema)."""
     display = relative(path, content_dir)
     if not path.exists():
         return None, [Problem(display, None, "file is missing", "restore it from git")]
     doc, problems = load_yaml(path, display)
-    if doc is None or validated:
-        return doc, problems
+    if doc is None:
+        return None, problems
     return doc, problems + schema_problems(doc, content_dir / "schema" / schema, display)
 
 

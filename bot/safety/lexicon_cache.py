@@ -33,7 +33,7 @@ from bot.flows import cachefiles, plainjson
 
 FORMAT = 1  # raise when the stored layout changes
 PREFIX = "safety-lexicon-"
-KEEP = 4  # lexicons kept per process (a reload with a changed safety.yml adds one)
+KEEP = 2  # lexicons kept per process: the one in use and the one before a reload
 _CODE_TYPE = "I"  # the engine's code words are 32-bit unsigned integers
 _memory: dict[str, object] = {}
 T = TypeVar("T")

@@ -14,14 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from bot import content as content_module
 from bot.content import CHECKED_PREFIX, checked_key, forget_checked, load_content
 from bot.flows import cachefiles
-from bot.flows import loader as loader_module
 from bot.flows.model import Content
 from bot.flows.problems import Problem
-from bot.flows.yamlio import YamlDoc
 from tests.support.conversation import CONTENT_DIR
 
 EXTRA_FLOW = """\
@@ -65,7 +64,7 @@ class Counted:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.cut = self.dialogue = self.schema = 0
         cut, dialogue = content_module.texts_cut_by_comments, content_module.flows_without_dialogue
-        schema = loader_module.schema_problems
+        validate = Draft202012Validator.iter_errors
 
         def counting_cut(content_dir: Path) -> tuple[Problem, ...]:
             self.cut += 1
@@ -75,13 +74,15 @@ class Counted:
             self.dialogue += 1
             return dialogue(content, content_dir)
 
-        def counting_schema(doc: YamlDoc, schema_path: Path, display: str) -> list[Problem]:
-            self.schema += schema_path.name == "flows.schema.json"
-            return schema(doc, schema_path, display)
+        def counting_validation(
+            validator: Draft202012Validator, instance: object
+        ) -> Iterator[object]:
+            self.schema += 1
+            return validate(validator, instance)
 
         monkeypatch.setattr(content_module, "texts_cut_by_comments", counting_cut)
         monkeypatch.setattr(content_module, "flows_without_dialogue", counting_dialogue)
-        monkeypatch.setattr(loader_module, "schema_problems", counting_schema)
+        monkeypatch.setattr(Draft202012Validator, "iter_errors", counting_validation)
 
     def runs(self) -> tuple[int, int, bool]:
         return self.cut, self.dialogue, self.schema > 0
