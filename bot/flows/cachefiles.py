@@ -26,9 +26,16 @@ PACKAGE = Path(__file__).resolve().parents[1]
 
 @cache
 def code_digest() -> bytes:
-    """A hash of the interpreter and of every module of the `bot` package, once per process."""
+    """A hash of the interpreter and of every module of the `bot` package, once per process.
+
+    Without the modules' sources (an install of compiled files only) the code cannot be told
+    apart, so the digest is new in every process: nothing derived is taken from another one.
+    """
+    sources = sorted(PACKAGE.rglob("*.py"))
+    if not sources:
+        return os.urandom(32)
     digest = hashlib.sha256(f"{sys.version}\n{sys.implementation.cache_tag}\n".encode())
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in sources:
         digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.digest()
