@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -63,6 +64,7 @@ class App:
             wired["checkin"] = CheckinSender(wired["pupil"])
         dispatcher = Dispatcher(self.store, self.cipher, wired, on_sent=self._on_sent)
         self.service.on_commit = dispatcher.wake
+        self.service.lane = dispatcher
         self.delivering = dispatcher
         self.handoff.on_commit = dispatcher.wake
         return dispatcher
@@ -87,6 +89,8 @@ class App:
                 name="retention",
             ),
         ]
+        # in the background: a Rasa still starting must not hold the channel back
+        chores.append(asyncio.create_task(self.service.warm_up(), name="warm-up"))
         reloading = asyncio.create_task(self.reload_on_hangup(reloaded), name="reload")
         try:
             yield
@@ -145,7 +149,11 @@ class App:
             while True:
                 await hangup.wait()
                 hangup.clear()
-                if await self.reload_in_background() and reloaded is not None:
+                if not await self.reload_in_background():
+                    continue
+                gc.unfreeze()  # the old content may now be garbage
+                settle_memory()
+                if reloaded is not None:
                     await reloaded(self.content)
         finally:
             loop.remove_signal_handler(signal.SIGHUP)
@@ -171,6 +179,16 @@ class App:
         if close is not None:
             await close()
         await self.store.close()
+
+
+def settle_memory() -> None:
+    """Collect, then keep what exists now (the content, the libraries) out of later collections.
+
+    The loaded content is about 140,000 objects: without this, every full collection walks
+    them all (about 40 ms, a pause every pupil waiting at that moment would feel).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def cache_dir(settings: Settings) -> Path:

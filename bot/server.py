@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from aiohttp import web
 from telegram.error import InvalidToken, TelegramError
 
-from bot.app import App, build
+from bot.app import App, build, settle_memory
 from bot.channels import telegram
 from bot.channels.web.chat import WebChat
 from bot.channels.web.log import Hub, WebLog, WebSender
@@ -102,7 +102,9 @@ async def serve(settings: Settings, webhook_url: str | None = None, listen: str 
     """Serve every channel until `stop` is set (or SIGINT/SIGTERM arrives)."""
     stop = stop or telegram.stop_on_signals()
     owned = app is None
-    app = app or await build(settings)
+    if app is None:
+        app = await build(settings)
+        settle_memory()  # this process serves from here on
     hub = Hub()
     sender = WebSender(WebLog(app.store, app.cipher, hub))
     runner = web.AppRunner(web_app(app, hub, mounts(app)), access_log_format=ACCESS_LOG_FORMAT,

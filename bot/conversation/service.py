@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.checkins.service import Checkins
 from bot.conversation.guard import FloodGuard, retry_transient
 from bot.conversation.tally import is_new_conversation, record_turn
-from bot.delivery.outbox import NORMAL, enqueue_many
+from bot.delivery.outbox import NORMAL, Dispatcher, enqueue_many, queued_for_a_pass
 from bot.delivery.retention import delete_pupil_records
 from bot.flows import engine
 from bot.flows.actions import ForgetPupil, Message, RequestHandoff
@@ -80,6 +80,8 @@ class ConversationService:
     nlu: NluClient | None = None
     outboxed_channels: frozenset[str] = frozenset({"telegram"})
     on_commit: Callable[[], None] = field(default=lambda: None)
+    # the running dispatcher: a turn's replies go out straight after the commit
+    lane: Dispatcher | None = None
     # per-pupil flood control (adds the slow_down text, never drops).
     guard: FloodGuard = field(default_factory=FloodGuard)
     # check-ins the pupil asked for (plan, stop, show at a visit); None: flows' offers do nothing
@@ -96,10 +98,16 @@ class ConversationService:
 
         # the whole transaction is rerun after a brief database outage; when
         # the database stays down, guard.StoreUnavailable reaches the channel (not handled).
+        wake = False
+
         async def attempt() -> Handled:
+            nonlocal wake
             async with self.store.pupil_transaction(pupil_id) as session:
-                if update_key and await self._seen(session, update_key):
-                    return Handled(pupil_id, duplicate=True)
+                if update_key:
+                    # The update is claimed first: a second delivery of it fails right here
+                    # (IntegrityError, below), before any work, in one statement.
+                    await session.execute(
+                        insert(ProcessedUpdate).values(key=update_key, pupil_id=pupil_id))
                 result = await self._process(
                     session,
                     inbound,
@@ -111,8 +119,7 @@ class ConversationService:
                     too_long,
                     flooding,
                 )
-                if update_key:
-                    session.add(ProcessedUpdate(key=update_key, pupil_id=pupil_id))
+                wake = queued_for_a_pass(session)
             return result
 
         try:
@@ -122,8 +129,19 @@ class ConversationService:
         except IntegrityError:
             log.info("duplicate update for pupil %s dropped", pupil_id)
             return Handled(pupil_id, duplicate=True)
-        self.on_commit()
+        if wake:
+            self.on_commit()
         return result
+
+    async def warm_up(self) -> None:
+        """Understand one content text (never a pupil's) without storing anything.
+
+        The first parse of a freshly started Rasa takes about 180 ms and the first screen run
+        fills lazy caches: paid here at start-up instead of by the first pupil who writes.
+        """
+        text = self.content.text("busy_retry")
+        if text:
+            await self._understand(Inbound("warm-up", "", ""), text)
 
     async def _understand(self, inbound: Inbound, text: str | None) -> tuple[Event | None, Any]:
         lexicon = self.content.safety if isinstance(self.content.safety, Lexicon) else None
@@ -276,16 +294,22 @@ class ConversationService:
         if not erased:
             transcript += [("bot", message.text) for message in messages]
             await self._remember(session, pupil_id, transcript)
-        if inbound.channel in self.outboxed_channels:
-            await enqueue_many(
+        if inbound.channel in self.outboxed_channels and messages:
+            destination = f"pupil:{pupil_id}"
+            lane = self.lane
+            lease = await lane.lease_for_now(session, destination) if lane is not None else None
+            entries = await enqueue_many(
                 session,
                 self.cipher,
-                f"pupil:{pupil_id}",
+                destination,
                 [{"kind": "message", **m.to_json()} for m in messages],
                 f"reply:{key}",
                 NORMAL,
                 pupil_id,
+                leased_until=lease,
             )
+            if lane is not None:
+                lane.send_after_commit(session, entries)
         log.info(
             "pupil %s event=%s at=%s safety=%s",
             pupil_id,
@@ -331,12 +355,6 @@ class ConversationService:
             return True
         window = timedelta(minutes=lexicon.heightened.alert_minutes)
         return utcnow() - _parse_time(last) > window
-
-    async def _seen(self, session: AsyncSession, update_key: str) -> bool:
-        found = await session.scalar(
-            select(ProcessedUpdate.key).where(ProcessedUpdate.key == update_key)
-        )
-        return found is not None
 
     async def _pupil(self, session: AsyncSession, inbound: Inbound, pupil_id: str) -> Pupil:
         pupil = await session.get(Pupil, pupil_id)

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import event, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import DeliveryRejected, RetryLater
@@ -56,6 +56,16 @@ class Joining(Protocol):
 OnSent = Callable[[AsyncSession, Mapping[str, Any], Mapping[str, Any]], Awaitable[None]]
 
 
+# session.info key: this transaction queued entries that a dispatcher pass must claim
+QUEUED = "outbox_queued"
+
+
+def queued_for_a_pass(session: AsyncSession) -> bool:
+    """True when the transaction queued entries that wait for the dispatcher's next pass (so
+    it should be woken after the commit); entries leased by `lease_for_now` do not count."""
+    return bool(session.info.get(QUEUED))
+
+
 def enqueue(
     session: AsyncSession,
     cipher: Cipher,
@@ -79,6 +89,7 @@ def enqueue(
         case_id=case_id,
     )
     session.add(entry)
+    session.info[QUEUED] = True
     return entry
 
 
@@ -90,10 +101,15 @@ async def enqueue_many(
     dedupe_prefix: str,
     priority: int = NORMAL,
     pupil_id: str | None = None,
-) -> None:
-    """Add several messages for one destination in one statement, in this order."""
+    leased_until: datetime | None = None,
+) -> list[OutboxEntry]:
+    """Add several messages for one destination in one statement, in this order.
+
+    With `leased_until` (from `Dispatcher.lease_for_now`) the entries are leased from the start
+    and returned, for `Dispatcher.send_after_commit`; otherwise nothing is returned.
+    """
     if not payloads:
-        return
+        return []
     now = utcnow()
     rows = [
         {
@@ -106,10 +122,18 @@ async def enqueue_many(
             "dedupe_key": f"{dedupe_prefix}:{index}"[:160],
             "pupil_id": pupil_id,
             "created_at": now,
+            "lease_until": leased_until,
         }
         for index, payload in enumerate(payloads)
     ]
-    await session.execute(insert(OutboxEntry), rows)
+    if leased_until is None:
+        await session.execute(insert(OutboxEntry), rows)
+        session.info[QUEUED] = True
+        return []
+    inserted = await session.scalars(
+        insert(OutboxEntry).returning(OutboxEntry, sort_by_parameter_order=True), rows
+    )
+    return list(inserted.all())
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
@@ -140,13 +164,69 @@ class Dispatcher:
         # when an entry is due (tests set it to deliver a check-in planned for next week)
         self.clock: Callable[[], datetime] = utcnow
         self._wake = asyncio.Event()
+        self._running = False  # only a running dispatcher takes entries straight from a commit
+        self._fresh: set[asyncio.Task[None]] = set()
+        self._behind: set[str] = set()  # destinations with a turn queued behind a fresh one
 
     def wake(self) -> None:
         """Ask the dispatcher to look for new entries now."""
         self._wake.set()
 
+    async def lease_for_now(self, session: AsyncSession, destination: str) -> datetime | None:
+        """In the transaction that queues a turn for `destination`: a lease for its entries, so
+        that this process sends them right after the commit (no claiming pass, no wait), or
+        None when they must take the normal way.
+
+        Only while this dispatcher runs, and only when nothing of the destination is pending:
+        an older entry (in back-off, or being sent) keeps its place in front (order per
+        destination). When the process dies first, the lease runs out and any replica's normal
+        pass delivers the entries: nothing is lost.
+        """
+        if not self._running:
+            return None
+        waiting = await session.scalar(
+            select(OutboxEntry.id)
+            .where(OutboxEntry.destination == destination, OutboxEntry.status == "pending")
+            .limit(1)
+        )
+        if waiting is not None:
+            self._behind.add(destination)
+            return None
+        return self.clock() + LEASE
+
+    def send_after_commit(self, session: AsyncSession, entries: list[OutboxEntry]) -> None:
+        """Deliver `entries` (leased by `lease_for_now`) once `session` commits; on a rollback
+        they never existed."""
+        if not entries:
+            return
+
+        def committed(_: object) -> None:
+            task = asyncio.get_running_loop().create_task(self._deliver_fresh(entries))
+            self._fresh.add(task)
+            task.add_done_callback(self._fresh.discard)
+
+        event.listen(session.sync_session, "after_commit", committed, once=True)
+
+    async def _deliver_fresh(self, entries: list[OutboxEntry]) -> None:
+        try:
+            await self._deliver_batch(entries)
+        except Exception as exc:  # the lease runs out and a normal pass tries again
+            log.warning("outbox delivery after commit failed: %s", type(exc).__name__)
+        destination = entries[0].destination
+        if destination in self._behind:  # a later turn waits for these: a pass sends it now
+            self._behind.discard(destination)
+            self.wake()
+
     async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
         """Deliver until `stop` is set."""
+        self._running = True
+        try:
+            await self._run_passes(stop, idle)
+        finally:
+            self._running = False
+            await asyncio.gather(*self._fresh, return_exceptions=True)
+
+    async def _run_passes(self, stop: asyncio.Event, idle: float) -> None:
         while not stop.is_set():
             # clear before the pass, not after it: a wake() that arrives
             # during the pass (a commit racing the claim) must not be lost (cost ~1 s latency).
