@@ -12,7 +12,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 import bot.app  # noqa: F401  (loads every model module, as the app does)
-from bot.infra.sql import Base, Store
+from bot.infra.sql import MIGRATIONS, SCHEMA_HEAD, Base, Store
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -54,3 +54,32 @@ async def test_concurrent_migrations_from_two_processes_do_not_collide(database_
     finally:
         await first.close()
         await second.close()
+
+
+def test_the_schema_head_the_store_knows_is_alembics_head() -> None:
+    """`Store.migrate` skips Alembic when the database is at SCHEMA_HEAD: a new migration must
+    move it, or databases would never get the new migration."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_heads() == [SCHEMA_HEAD]
+
+
+async def test_a_database_behind_the_head_is_migrated(database_url: str) -> None:
+    store = Store(database_url)
+    try:
+        await store.migrate()
+        async with store.engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = '0004_desk'"))
+            await conn.execute(text("DROP TABLE checkins"))
+            await conn.execute(text("DROP TABLE events"))
+        await store.migrate()
+        async with store.engine.connect() as conn:
+            version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+            tables = await conn.run_sync(_tables)
+        assert [row[0] for row in version] == [SCHEMA_HEAD]
+        assert {"checkins", "events"} <= tables
+    finally:
+        await store.close()
