@@ -30,6 +30,7 @@ from telegram.ext import (
 )
 
 from bot.app import App, build
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_sender import PupilAddresses, TelegramSender
 from bot.channels.telegram_updates import (
     ALLOWED_UPDATES,
@@ -81,7 +82,8 @@ async def serve(settings: Settings, webhook_url: str | None, listen: str, port: 
 
 def build_application(settings: Settings, app: App) -> Application:  # type: ignore[type-arg]
     """The PTB Application with every handler registered (in this one place)."""
-    builder = ApplicationBuilder().token(settings.telegram_token.reveal())
+    builder = (ApplicationBuilder().token(settings.telegram_token.reveal())
+               .request(AiohttpRequest()).get_updates_request(AiohttpRequest(pool_size=1)))
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(_file_url(base))

@@ -1,0 +1,103 @@
+"""The Bot API transport on aiohttp (bot/channels/telegram_http.py) over real HTTP: calls,
+their errors (no token in them), timeouts, and multipart uploads."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from telegram import Bot, InputFile
+from telegram.error import NetworkError, TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
+
+from bot.channels.telegram_http import AiohttpRequest
+from tests.support.fake_bot_api import FakeBotApi
+
+
+async def test_a_bot_on_the_transport_sends_and_reads_through_the_bot_api(
+        api: FakeBotApi) -> None:
+    async with Bot(api.token, base_url=api.base_url, request=AiohttpRequest(),
+                   get_updates_request=AiohttpRequest(pool_size=1)) as bot:
+        message = await bot.send_message(5100, "Hoi 👋", reply_markup=None)
+        assert message.text == "Hoi 👋"
+    assert api.texts(5100) == ["Hoi 👋"]
+
+
+async def test_an_unreachable_api_is_a_network_error_that_does_not_name_the_token() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    token = "123456:SECRET-token-value"
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as raised:
+            await request.do_request(f"http://127.0.0.1:{port}/bot{token}/getMe", "POST")
+    finally:
+        await request.shutdown()
+    assert "SECRET" not in str(raised.value)
+
+
+@pytest.fixture
+async def slow_server() -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
+    """Answers /slow after a second, and records the form of /upload."""
+    forms: list[dict[str, str]] = []
+
+    async def slow(_: web.Request) -> web.Response:
+        await asyncio.sleep(1.0)
+        return web.json_response({"ok": True, "result": True})
+
+    async def upload(request: web.Request) -> web.Response:
+        form = await request.post()
+        forms.append({name: (value if isinstance(value, str) else
+                             f"{value.filename}:{value.file.read().decode()}")
+                      for name, value in form.items()})
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_post("/slow", slow)
+    app.router.add_post("/upload", upload)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}", forms
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_slow_answer_times_out(slow_server: tuple[str, list[dict[str, str]]]) -> None:
+    url, _ = slow_server
+    request = AiohttpRequest(read_timeout=0.2)
+    await request.initialize()
+    try:
+        with pytest.raises(TimedOut):
+            await request.do_request(f"{url}/slow", "POST")
+        status, body = await request.do_request(f"{url}/slow", "POST", read_timeout=3.0)
+    finally:
+        await request.shutdown()
+    assert status == 200 and json.loads(body)["ok"] is True
+
+
+async def test_files_go_as_multipart_with_the_other_parameters(
+        slow_server: tuple[str, list[dict[str, str]]]) -> None:
+    url, forms = slow_server
+    data = RequestData([
+        RequestParameter.from_input("chat_id", 5100),
+        RequestParameter.from_input("document", InputFile(b"inhoud", filename="info.txt")),
+    ])
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        status, _ = await request.do_request(f"{url}/upload", "POST", data)
+    finally:
+        await request.shutdown()
+    assert status == 200
+    assert forms == [{"chat_id": "5100", "document": "info.txt:inhoud"}]
