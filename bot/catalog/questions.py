@@ -115,8 +115,10 @@ class QuestionBank:
                 vector = self._vector(found)
                 for feature, weight in vector.items():
                     centroid[feature] += weight
-                    examples[feature].append((len(self._example_owner), weight))
-                self._example_owner.append(number)
+                    if self.nearest:  # the per-example index is only read then (~14 MiB)
+                        examples[feature].append((len(self._example_owner), weight))
+                if self.nearest:
+                    self._example_owner.append(number)
             for feature, weight in _unit(centroid).items():
                 index[feature].append((number, weight))
             self._owner.append(entry_id)
