@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.safety import model_cache
+from bot.safety import lexicon_cache, model_cache
 from bot.safety.lexicon import load
 from bot.safety.report import read_cases
 from bot.safety.screen import Lexicon, screen
@@ -82,8 +82,10 @@ def load_times() -> dict[str, float]:
     """Loading with the model trained, read from the cache folder, and kept in the process."""
     with tempfile.TemporaryDirectory() as folder:
         model_cache.forget()
+        lexicon_cache.forget()
         trained = load_seconds(Path(folder))
         model_cache.forget()
+        lexicon_cache.forget()
         from_disk = load_seconds(Path(folder))
         in_process = load_seconds(Path(folder))
     return {
