@@ -28,7 +28,7 @@ from types import TracebackType
 import httpx
 
 from bot.nlu_tools.project import NluError, NluProject, rasa_env
-from bot.nlu_tools.server import HOST, free_port
+from bot.nlu_tools.server import HOST, free_port, terminate
 
 HERE = Path(__file__).resolve().parent
 PEER_INPUTS = ("config.yml", "domain.yml")
@@ -183,13 +183,7 @@ class PeerServer:
     def close(self, timeout: float = 15.0) -> None:
         """SIGTERM (SIGKILL after `timeout` s) and release the log."""
         process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate(process, timeout)
         self._log.close()
 
     def __enter__(self) -> PeerServer:

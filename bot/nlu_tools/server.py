@@ -107,13 +107,7 @@ class RasaServer:
     def stop(self, timeout: float = 15.0) -> None:
         """Stop the process: SIGTERM, then SIGKILL after `timeout` seconds."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate(process, timeout)
 
     def wait(self) -> int:
         """Block until the Rasa process exits; return its exit code."""
@@ -141,3 +135,14 @@ class RasaServer:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def terminate(process: subprocess.Popen[bytes] | None, timeout: float = 15.0) -> None:
+    """SIGTERM a child process still running, then SIGKILL after `timeout` seconds."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
