@@ -22,6 +22,7 @@ import pytest
 from bot.infra.crypto import Cipher
 from tests.privacy.support import CHAIN_LENGTH, SECRET
 from tests.security.test_hostile_input import jsonl_env
+from tests.support.warm_cache import seed
 
 RUNS = 10
 USER = "crash-pupil"
@@ -50,6 +51,7 @@ class Bot:
     """A `wegwijs chat --jsonl` process; collects its output lines as they come."""
 
     def __init__(self, data_dir: Path, content_dir: Path) -> None:
+        seed(data_dir, content_dir)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", "chat", "--jsonl", "--data-dir", str(data_dir)],
             stdin=subprocess.PIPE,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from bot.content import load_content
@@ -23,6 +23,25 @@ CONTENT_DIR = Path(
 def real_content() -> Content:
     """The project's content, loaded once per test session (fails loudly when invalid)."""
     content, problems = load_content(CONTENT_DIR)
+    if content is None:
+        raise AssertionError("\n".join(p.render() for p in problems))
+    return content
+
+
+def loaded_once(content_dir: Path) -> Content:
+    """The content of `content_dir`, loaded once per test process while its files stay as they
+    are (an app built per test then skips the load; a changed file loads it again)."""
+    folder = content_dir.resolve()
+    stamp = tuple(
+        (str(p), p.stat().st_mtime_ns, p.stat().st_size)
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    )
+    return _loaded(folder, stamp)
+
+
+@lru_cache(maxsize=4)
+def _loaded(content_dir: Path, stamp: tuple[tuple[str, int, int], ...]) -> Content:
+    content, problems = load_content(content_dir)
     if content is None:
         raise AssertionError("\n".join(p.render() for p in problems))
     return content

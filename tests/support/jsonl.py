@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.support.warm_cache import seed
+
 BIN = Path(sys.executable).parent / "wegwijs"
 
 
@@ -27,6 +29,7 @@ class JsonlBot:
             "WEGWIJS_SECRET_KEY": "jsonl-test-secret-0123456789",
             **(env or {}),
         }
+        seed(data_dir, full_env.get("WEGWIJS_CONTENT_DIR"))
         self.process = subprocess.Popen(
             [str(BIN), "chat", "--jsonl", "--data-dir", str(data_dir)],
             stdin=subprocess.PIPE,

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.warm_cache import seed
+
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-secret-key-0123456789abcdef"
 
@@ -105,6 +107,7 @@ def web_server(tmp: Path, env: Mapping[str, str] | None = None,
         "PTB_TIMEDELTA": "true",
         **(env or {}),
     }
+    seed(full["WEGWIJS_DATA_DIR"], full.get("WEGWIJS_CONTENT_DIR"))
     server = WebServer(f"http://127.0.0.1:{port}", port, data_dir, log_file, full)
     try:
         server.start(timeout)

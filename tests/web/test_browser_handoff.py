@@ -45,8 +45,10 @@ def group_text(api: FakeBotApi, fragment: str) -> dict[str, Any]:
     return next(m for m in reversed(api._messages[str(LIMBURG)]) if fragment in m["text"])
 
 
+# `page` last: its WebSocket then closes before the server stops (an open one holds the
+# server's shutdown for seconds).
 def test_consent_claim_relay_close_and_feedback_from_the_web_chat(
-    page: Any, api: FakeBotApi, server: WebServer
+    api: FakeBotApi, server: WebServer, page: Any
 ) -> None:
     log = page.locator("#log")
     page.goto(server.url + "/n/limburg")

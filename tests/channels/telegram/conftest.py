@@ -17,6 +17,7 @@ from bot.flows.model import Content
 from bot.settings import Settings
 from tests.channels.telegram.content import usable_content
 from tests.channels.telegram.process import BotProcess
+from tests.support.conversation import loaded_once
 from tests.support.fake_bot_api import FakeBotApi
 
 SECRET = "telegram-test-secret-0123456789abcdef"
@@ -61,7 +62,7 @@ async def serving(api: FakeBotApi, data_dir: Path, content_dir: Path,
     `adapt` may change the built app before it serves (a test's own handoff service, say).
     """
     settings = Settings.from_env(bot_env(api, data_dir, content_dir))
-    app = await build(settings)
+    app = await build(settings, content=loaded_once(content_dir))
     if adapt is not None:
         adapt(app)
     stop = asyncio.Event()
@@ -125,7 +126,8 @@ def content(content_dir: Path) -> Content:
 @pytest.fixture
 async def app(api: FakeBotApi, tmp_path: Path, content_dir: Path) -> AsyncIterator[App]:
     """An in-process application wired to the fake server (for PTB objects in the test)."""
-    built = await build(Settings.from_env(bot_env(api, tmp_path / "data", content_dir)))
+    built = await build(Settings.from_env(bot_env(api, tmp_path / "data", content_dir)),
+                        content=loaded_once(content_dir))
     try:
         yield built
     finally:

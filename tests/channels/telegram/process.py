@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from tests.support.fake_bot_api import FakeBotApi
+from tests.support.warm_cache import seed
 from tests.support.web_server import free_port, terminate
 
 BIN = Path(sys.executable).parent / "wegwijs"
@@ -37,6 +38,8 @@ class BotProcess:
         """Start the process and wait until it listens for updates."""
         seen = len(self.api.calls)
         webhook = "--webhook-url" in self.args
+        if "WEGWIJS_DATA_DIR" in self.env and "--data-dir" not in self.args:
+            seed(self.env["WEGWIJS_DATA_DIR"], self.env.get("WEGWIJS_CONTENT_DIR"))
         self.process = subprocess.Popen([str(BIN), "run", *self.args], env=self.env,
                                         stdout=self._log, stderr=self._log)
 
