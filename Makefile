@@ -112,9 +112,13 @@ chromium:
 	  || { apt-get update -qq && apt-get install -y --no-install-recommends chromium >/dev/null; } \
 	  || echo "chromium: could not install it (run 'apt-get install chromium' as root); the browser tests will be skipped" >&2; }
 
+# pytest runs on two workers (pytest-xdist; the tests of the Rasa server, and of a module with a
+# module-wide browser or bot, stay together on one: tests/conftest.py). PYTEST_WORKERS=0 runs
+# them in this one process.
+PYTEST_WORKERS ?= 2
 test: setup postgres chromium lint typecheck content-check content-test audit
-	@echo "test: pytest (unit, flows, Rasa, PostgreSQL, end to end)"
-	@$(BIN)/pytest -q
+	@echo "test: pytest (unit, flows, Rasa, PostgreSQL, end to end) on $(PYTEST_WORKERS) workers"
+	@$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 audit: $(STAMP)
 	@echo "audit: pip-audit over .venv"

@@ -1,4 +1,5 @@
-"""Shared fixtures: databases (SQLite and PostgreSQL), settings and a built application."""
+"""Shared fixtures: databases (SQLite and PostgreSQL), settings and a built application; and
+how the tests are shared between pytest-xdist workers (`make test` runs two)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,34 @@ import pytest
 
 from bot.app import App, build
 from bot.settings import Settings
+from tests.support.conversation import loaded_once
 
 pytest_plugins = (
     ["tests.support.rasa"] if (Path(__file__).parent / "support" / "rasa.py").exists() else []
 )
+
+# Tests that need the Rasa server run on one worker, so one server is started, not one per worker.
+RASA_FIXTURES = frozenset({"rasa_server", "rasa_model", "nlu_project"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group tests for `--dist loadgroup`: the Rasa tests on one worker, and the tests of a
+    module with a module-scoped fixture (a browser, a running bot, a loaded bank) on one worker,
+    so such a fixture is set up once, as without workers."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        names = set(info.names_closure)
+        if names & RASA_FIXTURES:
+            item.add_marker(pytest.mark.xdist_group("rasa"))
+            continue
+        scopes = {d.scope for defs in info.name2fixturedefs.values() for d in defs}
+        if "module" in scopes:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
 
 PG_ADMIN = os.environ.get("WEGWIJS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_PARAM = pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])
@@ -77,7 +102,8 @@ def settings_env(tmp_path: Path, database_url: str) -> dict[str, str]:
 @pytest.fixture
 async def app(settings_env: dict[str, str]) -> AsyncIterator[App]:
     """A fully built application on the test database."""
-    built = await build(Settings.from_env(settings_env))
+    settings = Settings.from_env(settings_env)
+    built = await build(settings, content=loaded_once(settings.content_dir))
     try:
         yield built
     finally:
