@@ -85,7 +85,7 @@ def _wait_healthy(server: WebServer, timeout: float) -> None:
                     return
         except (urllib.error.URLError, OSError):
             pass
-        time.sleep(0.2)
+        time.sleep(0.05)
     server.stop()
     raise RuntimeError(f"wegwijs run did not answer /healthz in {timeout} s:\n{server.log()}")
 
