@@ -79,6 +79,8 @@ async def test_yes_late_in_the_evening_brings_one_check_in_the_next_week_in_the_
     dispatcher = running.delivering
     dispatcher.clock = lambda: due - timedelta(minutes=1)  # 07:59: too early
     await reply_to(api, user, lambda: api.push_text(user, "hallo"))
+    # the whole reply (it ends with its buttons), so that none of it lands after the check-in
+    await api.until(lambda: "reply_markup" in api.sent(user)[-1], timeout=15)
     assert hello not in api.texts(user)
     dispatcher.clock = lambda: due + timedelta(minutes=1)
     dispatcher.wake()
