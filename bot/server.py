@@ -73,7 +73,9 @@ def web_app(app: App, hub: Hub, sub_apps: Sequence[Mount] = ()) -> web.Applicati
     """The root application: `/`, `/n/<code>`, `/widget.js`, `/ws`, `/static/`, `/healthz`."""
     root = web.Application(client_max_size=64 * 1024)
     root.on_response_prepare.append(SecurityHeaders(app.settings.web_embed_origins))
-    WebChat(app, hub).add_routes(root.router)
+    chat = WebChat(app, hub)
+    chat.add_routes(root.router)
+    root.on_shutdown.append(chat.close_sockets)
     root.router.add_get("/healthz", _healthz)
     for prefix, sub in sub_apps:
         root.add_subapp(prefix, sub)

@@ -55,7 +55,13 @@ def test_reload_keeps_the_conversation_once(page: Any, server: WebServer) -> Non
     page.keyboard.press("Enter")
     expect(page.locator("#log .msg.pupil")).to_have_text(["Jij: hallo daar"], timeout=WAIT)
     expect(bot_lines(page)).not_to_have_count(1, timeout=WAIT)
-    shown = page.locator("#log .msg").all_inner_texts()
+    shown: list[str] = []
+    for _ in range(50):  # the reply's bubbles come one by one: wait until the last is in
+        now = page.locator("#log .msg").all_inner_texts()
+        if now == shown:
+            break
+        shown = now
+        page.wait_for_timeout(200)
     page.reload()
     expect(page.locator("#log .msg")).to_have_count(len(shown), timeout=WAIT)
     assert page.locator("#log .msg").all_inner_texts() == shown

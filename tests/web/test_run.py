@@ -39,3 +39,27 @@ def test_a_taken_port_stops_run_naming_the_setting(tmp_path: Path) -> None:
                               "WEGWIJS_WEB_BIND": f"127.0.0.1:{port}"})
     assert result.returncode == 1
     assert "WEGWIJS_WEB_BIND" in result.stderr and str(port) in result.stderr
+
+
+async def test_stopping_run_closes_an_open_chat_going_away(tmp_path: Path) -> None:
+    """SIGTERM with a pupil's chat open: the socket is closed with 1001 (the page reconnects to
+    the next server), not left for the server's shutdown timeout to cut."""
+    import asyncio
+
+    import aiohttp
+
+    with web_server(tmp_path) as server:
+        async with (aiohttp.ClientSession() as http,
+                    http.ws_connect(f"{server.url.replace('http', 'ws')}/ws",
+                                    origin=server.url) as ws):
+            await ws.send_json({"type": "hello"})
+            assert (await ws.receive_json(timeout=10))["type"] == "session"
+            assert server.process is not None
+            stopping = asyncio.get_running_loop().run_in_executor(None, server.stop)
+            while True:
+                message = await ws.receive(timeout=15)
+                if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                    break
+            await stopping
+        assert ws.close_code == aiohttp.WSCloseCode.GOING_AWAY
+    assert server.process.returncode == 0

@@ -15,12 +15,13 @@ import json
 import logging
 import re
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.app import App
 from bot.channels.web.log import PAGE as LOG_PAGE
@@ -82,6 +83,13 @@ class WebChat:
         self.sessions = Sessions(app.store, app.cipher)
         self.limits = limits or Limits()
         self._widget = (STATIC / "widget.js").read_text(encoding="utf-8")
+        self._sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
+
+    async def close_sockets(self, _: web.Application) -> None:
+        """On shutdown: close every open chat socket ("going away": the page reconnects to the
+        server that comes next), so the server does not wait for them to end by themselves."""
+        for ws in list(self._sockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY)
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         """`/`, `/n/<code>`, `/widget.js`, `/ws` and the static files."""
@@ -113,6 +121,7 @@ class WebChat:
             raise web.HTTPTooManyRequests(text="too many connections")
         ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=MAX_FRAME)
         await ws.prepare(request)
+        self._sockets.add(ws)
         tail: asyncio.Task[None] | None = None
         try:
             hello = await self._hello(ws)
