@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 
 from bot.infra.rasa import CircuitBreaker, RasaNluClient, to_result
+from tests.support.local_http import serving
 
 TOKEN = "s3cret-token"
 PUPIL_TEXT = "ik woon in borgerhout en ik wil stoppen"
@@ -75,15 +76,8 @@ async def rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
 
     app = web.Application()
     app.router.add_post("/model/parse", parse)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield state, f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url:
+        yield state, url
 
 
 def free_port() -> int:

@@ -17,6 +17,7 @@ from telegram.request._requestparameter import RequestParameter
 
 from bot.channels.telegram_http import AiohttpRequest
 from tests.support.fake_bot_api import FakeBotApi
+from tests.support.local_http import serving
 
 
 async def test_a_bot_on_the_transport_sends_and_reads_through_the_bot_api(
@@ -62,15 +63,8 @@ async def slow_server() -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
     app = web.Application()
     app.router.add_post("/slow", slow)
     app.router.add_post("/upload", upload)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}", forms
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url:
+        yield url, forms
 
 
 async def test_a_slow_answer_times_out(slow_server: tuple[str, list[dict[str, str]]]) -> None:
