@@ -68,7 +68,7 @@ def load_content(
     under a hash of both (`checked_key`) and given again for the same files.
     """
     key = checked_key(content_dir)
-    known = _checked(key, cache_dir)
+    known = _checked.lookup(key, cache_dir)
     with schemas_passed(known is not None):
         content, problems, catalog_checks = _loaded(content_dir, cache_dir)
     if any(p.severity == "error" and p.stage != "content" for p in problems):
@@ -89,7 +89,7 @@ def load_content(
     if any(p.severity == "error" for p in problems):
         return None, problems
     if known is None:
-        _remember_checked(key, findings, cache_dir)
+        _checked.store(key, findings, cache_dir)
     return content, problems
 
 
@@ -104,8 +104,23 @@ class Checked:
 
 CHECKED_PREFIX = "content-checked-"
 CHECKED_FORMAT = 1
-_KEEP_CHECKED = 4
-_checked_memory: dict[str, Checked] = {}
+
+
+def _decoded_checked(data: Mapping[str, Any]) -> Checked | None:
+    if data.get("format") != CHECKED_FORMAT:
+        return None
+    try:
+        found = plainjson.from_plain(Checked, data["checked"])
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    return found if isinstance(found, Checked) else None
+
+
+_checked = cachefiles.Kept[Checked](
+    CHECKED_PREFIX, 4,
+    lambda found: {"format": CHECKED_FORMAT, "checked": plainjson.to_plain(found)},
+    _decoded_checked,
+)
 
 
 def checked_key(content_dir: Path) -> str | None:
@@ -125,47 +140,12 @@ def checked_key(content_dir: Path) -> str | None:
 
 @cache
 def _libraries() -> str:
-    loader = "C" if hasattr(yaml, "CSafeLoader") else "py"
-    return f"pyyaml {yaml.__version__} {loader}, jsonschema {metadata.version('jsonschema')}\n"
-
-
-def _checked(key: str | None, cache_dir: Path | None) -> Checked | None:
-    """The findings recorded for this version of the content, in this process or on disk."""
-    if key is None:
-        return None
-    found = _checked_memory.get(key)
-    if found is None and cache_dir is not None:
-        data = cachefiles.read(cache_dir, CHECKED_PREFIX, key)
-        found = None if data is None else _decoded_checked(data)
-        if found is not None:
-            _remember_checked(key, found, None)
-    return found
-
-
-def _decoded_checked(data: Mapping[str, Any]) -> Checked | None:
-    if data.get("format") != CHECKED_FORMAT:
-        return None
-    try:
-        found = plainjson.from_plain(Checked, data["checked"])
-    except (KeyError, TypeError, ValueError, IndexError):
-        return None
-    return found if isinstance(found, Checked) else None
-
-
-def _remember_checked(key: str | None, found: Checked, cache_dir: Path | None) -> None:
-    if key is None:
-        return
-    if len(_checked_memory) >= _KEEP_CHECKED:
-        _checked_memory.pop(next(iter(_checked_memory)))
-    _checked_memory[key] = found
-    if cache_dir is not None:
-        data = {"format": CHECKED_FORMAT, "checked": plainjson.to_plain(found)}
-        cachefiles.write(cache_dir, CHECKED_PREFIX, key, data)
+    return f"{cachefiles.yaml_reader()}jsonschema {metadata.version('jsonschema')}\n"
 
 
 def forget_checked() -> None:
     """Forget the content checked in this process (tests)."""
-    _checked_memory.clear()
+    _checked.forget()
 
 
 def _loaded(

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -319,26 +320,30 @@ class Dispatcher:
         while index < len(batch):
             run = await self._run(batch, index)
             if not await self._deliver(run):
-                await self._release(batch[index + len(run) :])
+                await self._release(batch[index + len(run.entries) :])
                 break
-            sent += len(run)
-            index += len(run)
+            sent += len(run.entries)
+            index += len(run.entries)
         return sent
 
-    async def _run(self, batch: list[OutboxEntry], start: int) -> list[OutboxEntry]:
-        """The longest run of entries from `start` that the sender joins (at least one)."""
-        sender = self.senders.get(batch[start].destination.split(":", 1)[0])
+    async def _run(self, batch: list[OutboxEntry], start: int) -> _Run:
+        """The longest run of entries from `start` that the sender joins (at least one), with
+        their payloads, each opened once, and the one payload that delivers them all."""
+        first = batch[start]
+        sender = self.senders.get(first.destination.split(":", 1)[0])
         joined = getattr(sender, "joined", None)
+        opened = self.cipher.open(first.payload)
+        run = _Run([first], [opened], opened)
         if joined is None:
-            return batch[start : start + 1]
-        run = [batch[start]]
-        payloads = [self.cipher.open(batch[start].payload)]
+            return run
         for entry in batch[start + 1 :]:
             payload = self.cipher.open(entry.payload)
-            if await joined(entry.destination, [*payloads, payload]) is None:
+            together = await joined(entry.destination, [*run.payloads, payload])
+            if together is None:
                 break
-            run.append(entry)
-            payloads.append(payload)
+            run.entries.append(entry)
+            run.payloads.append(payload)
+            run.payload = together
         return run
 
     async def _release(self, entries: list[OutboxEntry]) -> None:
@@ -352,24 +357,21 @@ class Dispatcher:
                 .execution_options(synchronize_session=False)
             )
 
-    async def _deliver(self, run: list[OutboxEntry]) -> int:
+    async def _deliver(self, run: _Run) -> int:
         """Deliver a run of entries (one, or several the sender joins) and record the outcome."""
-        first = run[0]
+        entries = run.entries
+        first = entries[0]
         kind = first.destination.split(":", 1)[0]
         sender = self.senders.get(kind)
         outcomes: dict[int, dict[str, Any]]
-        payloads: list[Mapping[str, Any]] = []
         result: Mapping[str, Any] | None = None
         try:
             if sender is None:
                 raise RetryLater(f"no sender for '{kind}'", 30.0)
-            payloads = [self.cipher.open(entry.payload) for entry in run]
-            payload = (payloads[0] if len(run) == 1
-                       else await _joined(sender, first.destination, payloads))
-            result = await sender.send(first.destination, payload)
+            result = await sender.send(first.destination, run.payload)
         except RetryLater as exc:
             outcomes = {}
-            for entry in run:
+            for entry in entries:
                 attempts = entry.attempts + 1
                 failed = attempts >= MAX_ATTEMPTS
                 outcomes[entry.id] = {
@@ -390,13 +392,13 @@ class Dispatcher:
         except DeliveryRejected as exc:
             outcomes = {
                 e.id: {"status": "failed", "lease_until": None, "last_error": str(exc)[:200]}
-                for e in run
+                for e in entries
             }
             log.warning("outbox entry %s to %s rejected", first.id, kind)
         else:
             outcomes = {
                 e.id: {"status": "sent", "sent_at": utcnow(), "lease_until": None, "payload": b""}
-                for e in run
+                for e in entries
             }
         delivered = outcomes[first.id]["status"] == "sent"
         async with self.store.transaction() as session:
@@ -408,19 +410,18 @@ class Dispatcher:
                     .execution_options(synchronize_session=False)
                 )
             if delivered and self.on_sent is not None:
-                for payload in payloads:
+                for payload in run.payloads:
                     await self.on_sent(session, payload, result or {})
         return 1 if delivered else 0
 
 
-async def _joined(sender: Sender, destination: str, payloads: list[Mapping[str, Any]]
-                  ) -> Mapping[str, Any]:
-    joined = getattr(sender, "joined", None)
-    payload: Mapping[str, Any] | None = (
-        await joined(destination, payloads) if joined is not None else None)
-    if payload is None:  # the run was built with the same test: cannot happen
-        raise DeliveryRejected("payloads could not be joined")
-    return payload
+@dataclass
+class _Run:
+    """Consecutive entries of one destination that go out as one message."""
+
+    entries: list[OutboxEntry]
+    payloads: list[Mapping[str, Any]]  # each entry's, opened
+    payload: Mapping[str, Any]  # the one that delivers them all
 
 
 def _aware(moment: datetime) -> datetime:

@@ -15,11 +15,15 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+import yaml
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -79,4 +83,54 @@ def write(cache_dir: Path, prefix: str, key: str, data: dict[str, Any]) -> None:
         log.warning("cache file %s not written: %s", prefix, type(error).__name__)
 
 
-__all__ = ["code_digest", "path_of", "read", "write"]
+@cache
+def yaml_reader() -> str:
+    """The YAML reader in use (its version, C or pure Python), for keys of what it read."""
+    loader = "C" if hasattr(yaml, "CSafeLoader") else "py"
+    return f"pyyaml {yaml.__version__} {loader}\n"
+
+
+class Kept(Generic[T]):
+    """Values derived from content, by key: the last `keep` in this process, and each as a JSON
+    file in the cache folder given (`encode` makes its data, `decode` reads it back or gives
+    None for data it does not accept)."""
+
+    def __init__(self, prefix: str, keep: int, encode: Callable[[T], dict[str, Any]],
+                 decode: Callable[[Mapping[str, Any]], T | None]) -> None:
+        self.prefix = prefix
+        self.keep = keep
+        self._encode = encode
+        self._decode = decode
+        self._memory: dict[str, T] = {}
+
+    def lookup(self, key: str | None, cache_dir: Path | None) -> T | None:
+        """The value stored under `key`: in this process, else in `cache_dir`; else None."""
+        if key is None:
+            return None
+        found = self._memory.get(key)
+        if found is None and cache_dir is not None:
+            data = read(cache_dir, self.prefix, key)
+            found = None if data is None else self._decode(data)
+            if found is not None:
+                self._remember(key, found)
+        return found
+
+    def store(self, key: str | None, value: T, cache_dir: Path | None) -> None:
+        """Keep `value` in this process and, when given, in `cache_dir`."""
+        if key is None:
+            return
+        self._remember(key, value)
+        if cache_dir is not None:
+            write(cache_dir, self.prefix, key, self._encode(value))
+
+    def forget(self) -> None:
+        """Empty this process's memory (tests)."""
+        self._memory.clear()
+
+    def _remember(self, key: str, value: T) -> None:
+        if len(self._memory) >= self.keep:
+            self._memory.pop(next(iter(self._memory)))
+        self._memory[key] = value
+
+
+__all__ = ["Kept", "code_digest", "path_of", "read", "write", "yaml_reader"]

@@ -24,10 +24,9 @@ import importlib
 import re
 import zlib
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
-
-import yaml
 
 from bot.flows import cachefiles, plainjson
 
@@ -35,7 +34,7 @@ FORMAT = 1  # raise when the stored layout changes
 PREFIX = "safety-lexicon-"
 KEEP = 2  # lexicons kept per process: the one in use and the one before a reload
 _CODE_TYPE = "I"  # the engine's code words are 32-bit unsigned integers
-_memory: dict[str, object] = {}
+_kept: dict[type[Any], cachefiles.Kept[Any]] = {}
 T = TypeVar("T")
 
 
@@ -47,53 +46,42 @@ def key_of(path: Path) -> str | None:
         return None
     digest = hashlib.sha256(f"format {FORMAT}\n".encode())
     digest.update(cachefiles.code_digest())
-    loader = "C" if hasattr(yaml, "CSafeLoader") else "py"
-    digest.update(f"yaml {yaml.__version__} {loader}\n".encode())
+    digest.update(cachefiles.yaml_reader().encode())
     digest.update(hashlib.sha256(source).digest())
     return digest.hexdigest()
 
 
 def lookup(key: str | None, cache_dir: Path | None, kind: type[T]) -> T | None:
     """The compiled lexicon (a `kind`) stored under `key`, in this process or in `cache_dir`."""
-    if key is None:
-        return None
-    found = _memory.get(key)
-    if found is None and cache_dir is not None:
-        data = cachefiles.read(cache_dir, PREFIX, key)
-        found = None if data is None else _decoded(data, kind)
-        if found is not None:
-            _remember(key, found)
+    found = _kept_for(kind).lookup(key, cache_dir)
     return found if isinstance(found, kind) else None
 
 
 def store(key: str | None, compiled: object, cache_dir: Path | None) -> None:
     """Keep a compiled lexicon without problems (a dataclass) for the next load."""
-    if key is None:
-        return
-    _remember(key, compiled)
-    if cache_dir is not None:
-        _write(key, compiled, cache_dir)
-
-
-def _write(key: str, compiled: object, cache_dir: Path) -> None:
-    table = _Table()
-    plain = plainjson.to_plain(compiled, table.number)
-    data = {"format": FORMAT, "compiled": plain, "patterns": table.stored()}
-    cachefiles.write(cache_dir, PREFIX, key, data)
+    _kept_for(type(compiled)).store(key, compiled, cache_dir)
 
 
 def forget() -> None:
     """Empty the per-process cache (tests)."""
-    _memory.clear()
+    for kept in _kept.values():
+        kept.forget()
 
 
-def _remember(key: str, compiled: object) -> None:
-    if len(_memory) >= KEEP:
-        _memory.pop(next(iter(_memory)))
-    _memory[key] = compiled
+def _kept_for(kind: type[Any]) -> cachefiles.Kept[Any]:
+    """The store of lexicons of one dataclass (its fields say how to read the stored JSON)."""
+    if kind not in _kept:
+        _kept[kind] = cachefiles.Kept(PREFIX, KEEP, _encoded, partial(_decoded, kind=kind))
+    return _kept[kind]
 
 
-def _decoded(data: dict[str, Any], kind: type[T]) -> T | None:
+def _encoded(compiled: object) -> dict[str, Any]:
+    table = _Table()
+    plain = plainjson.to_plain(compiled, table.number)
+    return {"format": FORMAT, "compiled": plain, "patterns": table.stored()}
+
+
+def _decoded(data: Mapping[str, Any], kind: type[T]) -> T | None:
     if data.get("format") != FORMAT:
         return None
     try:

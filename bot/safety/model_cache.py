@@ -31,7 +31,6 @@ FORMAT = 1  # raise when the file layout changes
 PREFIX = "safety-model-"
 KEEP = 4  # models kept per process (a reload with changed examples adds one)
 _CODE = tuple(Path(m.__file__ or "").read_bytes() for m in (model_module, text_module))
-_memory: dict[str, SafetyModel] = {}
 
 
 def key_of(files: Iterable[Path], normaliser: object) -> str | None:
@@ -72,37 +71,23 @@ def _canonical(value: object) -> object:
 
 def lookup(key: str, cache_dir: Path | None) -> SafetyModel | None:
     """The model stored under `key`: in this process, else in `cache_dir`; None when neither."""
-    found = _memory.get(key)
-    if found is None and cache_dir is not None:
-        found = _read(cache_dir, key)
-        if found is not None:
-            _remember(key, found)
-    return found
+    return _kept.lookup(key, cache_dir)
 
 
 def store(key: str, model: SafetyModel, cache_dir: Path | None) -> None:
     """Keep a freshly trained model in this process and in `cache_dir`."""
-    _remember(key, model)
-    if cache_dir is not None:
-        cachefiles.write(cache_dir, PREFIX, key, to_json(model, key))
-
-
-def _remember(key: str, model: SafetyModel) -> None:
-    if len(_memory) >= KEEP:
-        _memory.pop(next(iter(_memory)))
-    _memory[key] = model
+    _kept.store(key, model, cache_dir)
 
 
 def forget() -> None:
     """Empty the per-process cache (tests)."""
-    _memory.clear()
+    _kept.forget()
 
 
-def to_json(model: SafetyModel, key: str) -> dict[str, Any]:
-    """The stored form of a model."""
+def to_json(model: SafetyModel) -> dict[str, Any]:
+    """The stored form of a model (bot/flows/cachefiles.py adds its key)."""
     return {
         "format": FORMAT,
-        "key": key,
         "bias": model.bias,
         "size": model.size,
         "weights": dict(model.weights),
@@ -133,15 +118,17 @@ def from_json(data: Mapping[str, Any]) -> SafetyModel:
     )
 
 
-def _read(cache_dir: Path, key: str) -> SafetyModel | None:
-    data = cachefiles.read(cache_dir, PREFIX, key)
-    if data is None or data.get("format") != FORMAT:
+def _decoded(data: Mapping[str, Any]) -> SafetyModel | None:
+    if data.get("format") != FORMAT:
         return None
     try:
         return from_json(data)
     except (ValueError, KeyError, TypeError) as error:
-        log.warning("safety model cache %s ignored: %s", key[:12], type(error).__name__)
+        log.warning("safety model cache ignored: %s", type(error).__name__)
         return None
+
+
+_kept = cachefiles.Kept[SafetyModel](PREFIX, KEEP, to_json, _decoded)
 
 
 __all__ = ["forget", "from_json", "key_of", "lookup", "store", "to_json"]

@@ -28,6 +28,7 @@ from tests.privacy.scenario import (
     sensitive_conversation,
 )
 from tests.privacy.support import PUPIL_ID_TELEGRAM, SECRET
+from tests.support.local_http import serving
 
 TELEGRAM_TOKEN = "7012345678:AAH-telegram-token-never-logged"
 RASA_TOKEN = "rasa-token-never-logged-9f8e7d"
@@ -83,15 +84,8 @@ async def rasa_url() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_post("/model/parse", parse)
-    runner = web.AppRunner(app, access_log=None)  # the stand-in is not the bot
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url:
+        yield url
 
 
 def forbidden() -> list[str]:

@@ -10,8 +10,9 @@ from aiohttp import web
 
 @asynccontextmanager
 async def serving(app: web.Application) -> AsyncIterator[str]:
-    """Serve `app` on a free port; yields its base URL, stops it afterwards."""
-    runner = web.AppRunner(app)
+    """Serve `app` on a free port; yields its base URL, stops it afterwards. No access log: a
+    stand-in is not the bot, and its lines would mix with the logs a test reads."""
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
