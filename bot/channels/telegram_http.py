@@ -10,7 +10,9 @@ multipart for files, proxies from the environment, `TimedOut` and `NetworkError`
 
 from __future__ import annotations
 
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -29,6 +31,7 @@ class AiohttpRequest(BaseRequest):
         self._read_timeout = read_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -38,8 +41,10 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         """Open the session (in the running event loop)."""
         if self._session is None or self._session.closed:
+            # trust_env=False: with it aiohttp looks up the proxy and reads ~/.netrc in a
+            # worker thread on every request; `_proxy` reads the environment once per host
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size), trust_env=True)
+                connector=aiohttp.TCPConnector(limit=self._pool_size), trust_env=False)
 
     async def shutdown(self) -> None:
         """Close the session and its connections."""
@@ -75,7 +80,7 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(
                 method, url, data=_form(fields, files), timeout=timeout,
-                headers={"User-Agent": self.USER_AGENT},
+                headers={"User-Agent": self.USER_AGENT}, proxy=self._proxy(url),
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
@@ -83,6 +88,17 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as exc:
             # The class name only: an aiohttp message may quote the URL, which holds the token.
             raise NetworkError(f"aiohttp.{type(exc).__name__}") from exc
+
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy the environment (HTTPS_PROXY, NO_PROXY, ...) names for the URL's host,
+        looked up once per scheme and host."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            bypass = bool(parts.hostname) and urllib.request.proxy_bypass(parts.hostname or "")
+            self._proxies[key] = None if bypass else urllib.request.getproxies().get(parts.scheme)
+        return self._proxies[key]
 
 
 def _value(given: ODVInput[float], default: float) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from sqlalchemy import (
     inspect,
     text,
 )
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.errors import StoreError
+from bot.infra import sqlite_inline
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -194,6 +196,9 @@ class Store:
         kwargs["hide_parameters"] = True  # no row values in errors or logs
         if url.startswith("postgresql+asyncpg"):  # fail fast when PG is down
             kwargs["connect_args"] = {"timeout": 5}
+        database = _sqlite_file(url)
+        if database is not None:  # SQLite on the loop's thread (sqlite_inline.py)
+            kwargs["async_creator"] = functools.partial(sqlite_inline.connect, database)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -250,13 +255,26 @@ class Store:
         await self.engine.dispose()
 
 
+def _sqlite_file(url: str) -> str | None:
+    """The file of a plain `sqlite+aiosqlite` URL (no query options), else None."""
+    parsed = make_url(url)
+    if parsed.drivername != "sqlite+aiosqlite" or parsed.query or not parsed.database:
+        return None
+    return parsed.database
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+    if dbapi_connection.isolation_level is not None:  # type: ignore[attr-defined]
+        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+    inline = isinstance(
+        getattr(dbapi_connection, "driver_connection", None), sqlite_inline.InlineConnection
+    )
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # an inline connection waits for a lock in asyncio, not in SQLite (sqlite_inline.py)
+    cursor.execute("PRAGMA busy_timeout=0" if inline else "PRAGMA busy_timeout=5000")
     cursor.close()
 
 

@@ -95,3 +95,31 @@ async def test_files_go_as_multipart_with_the_other_parameters(
         await request.shutdown()
     assert status == 200
     assert forms == [{"chat_id": "5100", "document": "info.txt:inhoud"}]
+
+
+async def test_a_proxy_named_in_the_environment_carries_the_calls(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP(S)_PROXY is honoured (as python-telegram-bot's httpx transport does), read once per
+    host; NO_PROXY keeps a host direct."""
+    seen: list[str] = []
+
+    async def forward(request: web.Request) -> web.Response:
+        seen.append(f"{request.host}{request.path}")
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", forward)
+    async with serving(app) as proxy:
+        for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        request = AiohttpRequest()
+        await request.initialize()
+        try:
+            status, _ = await request.do_request("http://api.telegram.invalid/botT/getMe", "POST")
+            direct, _ = await request.do_request(f"{proxy}/botT/getMe", "POST")
+        finally:
+            await request.shutdown()
+    assert (status, direct) == (200, 200)
+    assert seen == ["api.telegram.invalid/botT/getMe", f"{proxy.removeprefix('http://')}/botT/getMe"]
