@@ -1,6 +1,6 @@
 """Where the bot's own CPU goes per pupil message: cProfile over the conversation service.
 
-Run: .venv/bin/python bench/profile_turn.py [--messages 400] [--top 40] [--sort tottime]
+Run: .venv/bin/python bench/profile_turn.py [--messages 400] [--top 40] [--sort tottime] [--plain]
 A fresh SQLite database in a temporary folder, 20 pupils who each start and then send the
 free-text messages of bench/nlu_bench.py in turn through ConversationService.handle, with an
 NLU that answers at once (FixedNlu), so only the bot's own work is profiled. Prints the CPU ms
@@ -31,7 +31,7 @@ from bot.settings import Settings  # noqa: E402
 PUPILS = 20
 
 
-async def run(messages: int, top: int, sort: str) -> None:
+async def run(messages: int, top: int, sort: str, plain: bool = False) -> None:
     """Warm up 20 pupils, then profile `messages` messages."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {"WEGWIJS_DATA_DIR": tmp, "WEGWIJS_SECRET_KEY": "bench-secret-0123456789abcdef",
@@ -51,7 +51,8 @@ async def run(messages: int, top: int, sort: str) -> None:
             statements[0] = 0
             profile = cProfile.Profile()
             cpu = time.process_time()
-            profile.enable()
+            if not plain:
+                profile.enable()
             for index in range(messages):
                 pupil = index % PUPILS
                 await app.service.handle(Inbound("telegram", f"p{pupil}", str(pupil),
@@ -60,9 +61,11 @@ async def run(messages: int, top: int, sort: str) -> None:
             cpu = time.process_time() - cpu
         finally:
             await app.close()
-    print(f"{messages} messages: {cpu / messages * 1000:.1f} ms CPU per message under the "
+    under = "without" if plain else "under"
+    print(f"{messages} messages: {cpu / messages * 1000:.2f} ms CPU per message {under} the "
           f"profiler, {statements[0] / messages:.1f} SQL statements per message")
-    pstats.Stats(profile).sort_stats(sort).print_stats(top)
+    if not plain:
+        pstats.Stats(profile).sort_stats(sort).print_stats(top)
 
 
 def main() -> None:
@@ -71,8 +74,10 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=400)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
+    parser.add_argument("--plain", action="store_true",
+                        help="no profiler: only the CPU per message and the statements")
     args = parser.parse_args()
-    asyncio.run(run(args.messages, args.top, args.sort))
+    asyncio.run(run(args.messages, args.top, args.sort, args.plain))
 
 
 if __name__ == "__main__":

@@ -396,16 +396,15 @@ class Dispatcher:
             }
             log.warning("outbox entry %s to %s rejected", first.id, kind)
         else:
-            outcomes = {
-                e.id: {"status": "sent", "sent_at": utcnow(), "lease_until": None, "payload": b""}
-                for e in entries
-            }
+            # the same outcome for the whole run: one statement
+            sent = {"status": "sent", "sent_at": utcnow(), "lease_until": None, "payload": b""}
+            outcomes = {e.id: sent for e in entries}
         delivered = outcomes[first.id]["status"] == "sent"
         async with self.store.transaction() as session:
-            for entry_id, outcome in outcomes.items():
+            for outcome, ids in _grouped(outcomes):
                 await session.execute(
                     update(OutboxEntry)
-                    .where(OutboxEntry.id == entry_id)
+                    .where(OutboxEntry.id.in_(ids) if len(ids) > 1 else OutboxEntry.id == ids[0])
                     .values(**outcome)
                     .execution_options(synchronize_session=False)
                 )
@@ -413,6 +412,14 @@ class Dispatcher:
                 for payload in run.payloads:
                     await self.on_sent(session, payload, result or {})
         return 1 if delivered else 0
+
+
+def _grouped(outcomes: dict[int, dict[str, Any]]) -> list[tuple[dict[str, Any], list[int]]]:
+    """The entries that share one outcome (the same dict), in order."""
+    groups: dict[int, tuple[dict[str, Any], list[int]]] = {}
+    for entry_id, outcome in outcomes.items():
+        groups.setdefault(id(outcome), (outcome, []))[1].append(entry_id)
+    return list(groups.values())
 
 
 @dataclass
