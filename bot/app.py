@@ -89,6 +89,7 @@ class App:
                 name="retention",
             ),
         ]
+        chores.append(asyncio.create_task(self.store.keep_wal_small(delivering), name="wal"))
         # in the background: a Rasa still starting must not hold the channel back
         chores.append(asyncio.create_task(self.service.warm_up(), name="warm-up"))
         reloading = asyncio.create_task(self.reload_on_hangup(reloaded), name="reload")

@@ -3,6 +3,7 @@ pipeline: dedupe, safety screen, relay, NLU, engine, commit, then reply."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -159,13 +160,24 @@ class ConversationService:
             command = CommandGiven(name.split("@", 1)[0].lower(), argument.strip()[:64])
             menu = command.name in self.content.patterns.commands and not command.argument
             return command, None if menu or lexicon is None else screen(text, lexicon)
-        # the rules' part of the screen is made once, for both screens (before and with NLU)
-        prepared = prepare(text, lexicon) if lexicon is not None else None
-        verdict = screen(text, lexicon, prepared=prepared) if lexicon is not None else None
+        parsing: asyncio.Task[NluResult | None] | None = None
+        if self.nlu is not None and text.strip():
+            # Rasa parses while the rules screen runs: the task sends the request at the first
+            # pause (sleep(0)), before the screen takes its share of the millisecond
+            parsing = asyncio.ensure_future(self.nlu.parse(text))
+            await asyncio.sleep(0)
+        try:
+            # the rules' part of the screen is made once, for both screens (before and with NLU)
+            prepared = prepare(text, lexicon) if lexicon is not None else None
+            verdict = screen(text, lexicon, prepared=prepared) if lexicon is not None else None
+        except BaseException:
+            if parsing is not None:
+                parsing.cancel()
+            raise
         nlu: NluResult | None = None
         degraded = False
-        if self.nlu is not None and text.strip():
-            nlu = await self.nlu.parse(text)
+        if parsing is not None:
+            nlu = await parsing
             degraded = nlu is None
             if (
                 lexicon is not None

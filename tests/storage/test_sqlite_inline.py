@@ -91,3 +91,35 @@ async def test_a_lock_held_past_the_busy_time_fails_the_transaction(
     finally:
         other.close()
         await store.close()
+
+
+async def _autocheckpoint(store: Store) -> int:
+    async with store.transaction() as session:
+        return int(await session.scalar(text("PRAGMA wal_autocheckpoint")))
+
+
+async def test_the_log_is_checkpointed_in_the_background_not_in_a_pupils_commit(
+        tmp_path: Path) -> None:
+    store = await _store(tmp_path)
+    stop = asyncio.Event()
+    assert await _autocheckpoint(store) == 1000  # SQLite's own, before the chore runs
+    chore = asyncio.create_task(store.keep_wal_small(stop, interval=0.05))
+    try:
+        await asyncio.sleep(0)
+        assert await _autocheckpoint(store) == 0  # no commit copies the log meanwhile
+        for number in range(40):
+            async with store.transaction() as session:
+                session.add(Pupil(id=f"w{number}", channel="web", state=b"s" * 2000,
+                                  address=b"a"))
+        await asyncio.sleep(0.3)  # a few rounds of the chore
+        async with store.transaction() as session:  # after a whole checkpoint: a fresh log
+            session.add(Pupil(id="last", channel="web", state=b"s", address=b"a"))
+        with sqlite3.connect(tmp_path / "w.db") as check:
+            busy, frames, _ = check.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        # the 40 transactions wrote about 80 pages; only the last one's are in the log
+        assert busy == 0 and 0 < frames < 10
+    finally:
+        stop.set()
+        await chore
+    assert await _autocheckpoint(store) == 1000  # without the chore, SQLite checkpoints again
+    await store.close()
