@@ -102,7 +102,11 @@ class Run:
         elif name in {"terug", "back"}:
             self.back()
         elif name in self.patterns.commands and name in self.patterns.resets:
-            self.begin(self.patterns.commands[name], replace_all=True)
+            flow = self.patterns.commands[name]
+            if flow == self.patterns.menu_flow:
+                self.show_menu()  # "/menu": the menu's question, not the welcome again
+            else:
+                self.begin(flow, replace_all=True)
         elif name in self.patterns.commands:
             self.interrupt(self.patterns.commands[name])
         else:
@@ -199,6 +203,19 @@ class Run:
         self.stack.append(Frame(flow, self.content.flows[flow].steps[0].id))
         self.advance()
 
+    def show_menu(self) -> None:
+        """Start again at the menu flow's first question, asked without its lead-in (the
+        welcome, the privacy line: the pupil saw them when the conversation began)."""
+        flow = self.content.flows[self.patterns.menu_flow]
+        question = next((step for step in flow.steps if step.kind == "ask"), None)
+        if question is None:
+            self.begin(flow.id, replace_all=True)
+            return
+        self.stack.clear()
+        self.misses = 0
+        self.stack.append(Frame(flow.id, question.id))
+        self.emit_question(flow.id, question, again=True)
+
     def back(self) -> None:
         if not self.history:
             self.say_text("back_nothing")
@@ -228,6 +245,9 @@ class Run:
 
     def advance(self) -> None:
         """Run steps until the bot waits for an answer or no flow is left."""
+        # questions that waited under the flow on top: asked before, so asked again without
+        # their lead-in when that flow ends (the menu's privacy line comes once)
+        interrupted = set(self.stack[:-1])
         for _ in range(MAX_STEPS_PER_EVENT):
             if not self.stack:
                 return
@@ -241,7 +261,7 @@ class Run:
                                      or self.known(spec.collect, again=spec.ask_again)):
                     self.go_next(spec)
                     continue
-                self.emit_question(frame.flow, spec)
+                self.emit_question(frame.flow, spec, again=frame in interrupted)
                 return
             self.execute(frame, spec)
         self.stack.clear()

@@ -319,7 +319,8 @@ def _back_to_question(run: Run, lead_in: bool = True) -> None:
     spec = run.step_of(frame) if frame else None
     if spec is not None and spec.kind == "ask":
         lines = run.content.listening.back_to_question
-        if lines and lead_in:
+        # at the menu nothing was under way: no "shall we go on?" before its question
+        if lines and lead_in and frame is not None and frame.flow != run.patterns.menu_flow:
             run.say(fill(_pick(run, "back_to_question", lines), run.slots))
         run.reask()
     else:
