@@ -68,6 +68,10 @@ class Understand:
     year_words: tuple[str, ...] = ()  # words that make a bare number a school year
     grades: Mapping[int, str] = field(default_factory=dict)  # school year -> school_grade value
     units: tuple[str, ...] = ()  # "ik ben 15 dagen afwezig": a number before these is no age
+    # "ik weet het niet goed", "ik snap het ni goe": a mood word right after these (with only
+    # `mood_between` words in between: "ni", "zo") is no mood
+    mood_not_after: tuple[str, ...] = ()
+    mood_between: frozenset[str] = frozenset()
     # normalised once at load: yes, no, and each mood's words as (word, normalised word)
     yes_heard: frozenset[str] = field(init=False, repr=False, compare=False)
     no_heard: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -251,9 +255,33 @@ def _age(understand: Understand, norm: str) -> int | None:
 
 
 def mood(understand: Understand, norm: str, raw: str) -> str | None:
-    """A mood word or emoji: the key of `moods` it belongs to."""
+    """A mood word or emoji: the key of `moods` it belongs to. The longest mood phrase in the
+    message wins ("ni slecht" is okay, not "slecht"; "heel slecht" is very bad); on a tie the
+    key listed first. A phrase right after one of `mood_not_after` does not count: "ik weet
+    het niet goed" says nothing about a mood."""
+    best: tuple[int, str] | None = None
+    padded = f" {norm} "
     for key, words in understand.moods_heard:
         for word, plain in words:
-            if (plain and _has(norm, plain)) or (not plain and word in raw):
-                return key
-    return None
+            if plain:
+                size = len(plain) if _mood_at(understand, padded, plain) else 0
+            else:
+                size = len(word) if word in raw else 0
+            if size and (best is None or size > best[0]):
+                best = (size, key)
+    return best[1] if best is not None else None
+
+
+def _mood_at(understand: Understand, padded: str, plain: str) -> bool:
+    """The phrase occurs in the padded message at least once not right after a `not_after`."""
+    needle = f" {plain} "
+    start = padded.find(needle)
+    while start >= 0:
+        before = padded[:start].split()
+        while before and before[-1] in understand.mood_between:
+            before.pop()
+        text = f" {' '.join(before)} "
+        if not any(text.endswith(f" {w} ") for w in understand.mood_not_after):
+            return True
+        start = padded.find(needle, start + 1)
+    return False

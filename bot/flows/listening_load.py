@@ -131,6 +131,10 @@ class _Reader:
                                                   ("understand", "age_phrases"))),
             year_words=self.phrases(raw.get("year_words"), ("understand", "year_words")),
             units=self.phrases(raw.get("units"), ("understand", "units")),
+            mood_not_after=self.phrases(raw.get("mood_not_after"),
+                                        ("understand", "mood_not_after")),
+            mood_between=frozenset(self.phrases(raw.get("mood_between"),
+                                                ("understand", "mood_between"))),
             grades={int(year): str(grade)
                     for grade, years in self.mapping(raw, "grades").items()
                     for year in (years or ()) if isinstance(year, int)},
