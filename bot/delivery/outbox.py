@@ -367,25 +367,28 @@ class Dispatcher:
         first = entries[0]
         kind = first.destination.split(":", 1)[0]
         sender = self.senders.get(kind)
-        outcomes: dict[int, dict[str, Any]]
+        ids = [e.id for e in entries]
+        # (values, the entries they are written to): one statement per distinct outcome
+        updates: list[tuple[dict[str, Any], list[int]]]
         result: Mapping[str, Any] | None = None
+        delivered = False
         try:
             if sender is None:
                 raise RetryLater(f"no sender for '{kind}'", 30.0)
             result = await sender.send(first.destination, run.payload)
         except RetryLater as exc:
-            outcomes = {}
+            updates = []
             for entry in entries:
                 attempts = entry.attempts + 1
                 failed = attempts >= MAX_ATTEMPTS
-                outcomes[entry.id] = {
+                updates.append(({
                     "attempts": attempts,
                     "lease_until": None,
                     "last_error": str(exc)[:200],
                     "status": "failed" if failed else "pending",
                     "next_attempt_at": utcnow()
                     + timedelta(seconds=backoff(attempts, exc.retry_after)),
-                }
+                }, [entry.id]))
             log.warning(
                 "outbox entry %s to %s: retry %s (%s)",
                 first.id,
@@ -394,36 +397,25 @@ class Dispatcher:
                 "gave up" if first.attempts + 1 >= MAX_ATTEMPTS else "later",
             )
         except DeliveryRejected as exc:
-            outcomes = {
-                e.id: {"status": "failed", "lease_until": None, "last_error": str(exc)[:200]}
-                for e in entries
-            }
+            updates = [({"status": "failed", "lease_until": None,
+                         "last_error": str(exc)[:200]}, ids)]
             log.warning("outbox entry %s to %s rejected", first.id, kind)
         else:
-            # the same outcome for the whole run: one statement
-            sent = {"status": "sent", "sent_at": utcnow(), "lease_until": None, "payload": b""}
-            outcomes = {e.id: sent for e in entries}
-        delivered = outcomes[first.id]["status"] == "sent"
+            delivered = True
+            updates = [({"status": "sent", "sent_at": utcnow(), "lease_until": None,
+                         "payload": b""}, ids)]
         async with self.store.transaction() as session:
-            for outcome, ids in _grouped(outcomes):
+            for values, where in updates:
                 await session.execute(
                     update(OutboxEntry)
-                    .where(OutboxEntry.id.in_(ids) if len(ids) > 1 else OutboxEntry.id == ids[0])
-                    .values(**outcome)
+                    .where(OutboxEntry.id.in_(where))
+                    .values(**values)
                     .execution_options(synchronize_session=False)
                 )
             if delivered and self.on_sent is not None:
                 for payload in run.payloads:
                     await self.on_sent(session, payload, result or {})
         return 1 if delivered else 0
-
-
-def _grouped(outcomes: dict[int, dict[str, Any]]) -> list[tuple[dict[str, Any], list[int]]]:
-    """The entries that share one outcome (the same dict), in order."""
-    groups: dict[int, tuple[dict[str, Any], list[int]]] = {}
-    for entry_id, outcome in outcomes.items():
-        groups.setdefault(id(outcome), (outcome, []))[1].append(entry_id)
-    return list(groups.values())
 
 
 @dataclass

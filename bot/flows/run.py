@@ -204,17 +204,16 @@ class Run:
         self.advance()
 
     def show_menu(self) -> None:
-        """Start again at the menu flow's first question, asked without its lead-in (the
-        welcome, the privacy line: the pupil saw them when the conversation began)."""
+        """Start again at the menu flow's first question, asked without what comes before it
+        (the welcome: the pupil saw it when the conversation began)."""
         flow = self.content.flows[self.patterns.menu_flow]
         question = next((step for step in flow.steps if step.kind == "ask"), None)
         if question is None:
             self.begin(flow.id, replace_all=True)
             return
-        self.stack.clear()
+        self.stack = [Frame(flow.id, question.id)]
         self.misses = 0
-        self.stack.append(Frame(flow.id, question.id))
-        self.emit_question(flow.id, question, again=True)
+        self.reask()
 
     def back(self) -> None:
         if not self.history:
@@ -246,7 +245,7 @@ class Run:
     def advance(self) -> None:
         """Run steps until the bot waits for an answer or no flow is left."""
         # questions that waited under the flow on top: asked before, so asked again without
-        # their lead-in when that flow ends (the menu's privacy line comes once)
+        # their lead-in when that flow ends ("Fijn dat je even stilstaat ..." comes once)
         interrupted = set(self.stack[:-1])
         for _ in range(MAX_STEPS_PER_EVENT):
             if not self.stack:

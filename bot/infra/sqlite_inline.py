@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 # as long as the former busy timeout (PRAGMA busy_timeout=5000)
@@ -30,10 +30,7 @@ T = TypeVar("T")
 
 
 def _busy(error: sqlite3.OperationalError) -> bool:
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "locked" in str(error) or "busy" in str(error)
+    return error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 async def _patiently(work: Callable[[], T]) -> T:
@@ -112,23 +109,12 @@ class InlineCursor:
         return None
 
 
-class _RunNow:
-    """What the dialect's isolation_level setter puts work on: done at once."""
-
-    __slots__ = ()
-
-    def put_nowait(self, item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
-        future, function = item
-        try:
-            future.set_result(function())
-        except Exception as error:  # handed to the waiting caller
-            future.set_exception(error)
-
-
 class InlineConnection:
-    """aiosqlite's Connection interface over a sqlite3 connection used on this thread."""
+    """aiosqlite's Connection interface over a sqlite3 connection used on this thread.
 
-    _tx = _RunNow()
+    The connection is opened in autocommit mode (isolation_level None, as sql.py wants it), so
+    the dialect's isolation-level setter, which would reach into aiosqlite's worker queue, is
+    never needed."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._conn: sqlite3.Connection | None = connection
@@ -147,19 +133,8 @@ class InlineConnection:
     def isolation_level(self) -> str | None:
         return self._open().isolation_level
 
-    @isolation_level.setter
-    def isolation_level(self, value: str | None) -> None:
-        self._open().isolation_level = value  # type: ignore[assignment]
-
-    @property
-    def in_transaction(self) -> bool:
-        return self._open().in_transaction
-
     def cursor(self) -> InlineCursor:
         return InlineCursor(self._open().cursor())
-
-    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> InlineCursor:
-        return await self.cursor().execute(sql, parameters)
 
     async def commit(self) -> None:
         connection = self._open()
